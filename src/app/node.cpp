@@ -1,0 +1,86 @@
+#include "app/node.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <stdexcept>
+
+#include "cache/memory_store.hpp"
+#include "mirror/object_directory.hpp"
+#include "mirror/segment_source.hpp"
+#include "server/access_log.hpp"
+#include "server/mirror_handler.hpp"
+#include "server/passthrough.hpp"
+#include "server/server.hpp"
+#include "upstream/connection_pool.hpp"
+#include "upstream/upstream_client.hpp"
+
+namespace casserole::app {
+namespace {
+
+boost::asio::ip::tcp::acceptor listen_on(boost::asio::io_context& io, const Config& config) {
+  boost::asio::ip::tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  auto endpoints = resolver.resolve(config.listen_host, std::to_string(config.listen_port),
+                                    boost::asio::ip::tcp::resolver::passive, ec);
+  if (ec || endpoints.empty()) {
+    throw std::runtime_error("cannot resolve listening address " + config.listen_host + ": " +
+                             ec.message());
+  }
+  boost::asio::ip::tcp::acceptor acceptor(io);
+  auto endpoint = endpoints.begin()->endpoint();
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(boost::asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + config.listen_host + ":" +
+                             std::to_string(config.listen_port) + ": " + ec.message());
+  }
+  acceptor.listen(boost::asio::socket_base::max_listen_connections);
+  return acceptor;
+}
+
+}  // namespace
+
+int run_node(const Config& config) {
+  boost::asio::io_context io(1);
+
+  mirror::MirrorOptions mirror_options{
+      .segment_size = config.segment_size,
+      .min_ttl = config.min_ttl,
+      .read_ahead = config.read_ahead,
+      .memory_wait = config.upstream_timeout,
+  };
+  upstream::ConnectionPool pool(io.get_executor(), upstream::UpstreamUrl::parse(config.mirror_url),
+                                upstream::UpstreamOptions{
+                                    .connect_timeout = config.upstream_connect_timeout,
+                                    .io_timeout = config.upstream_timeout,
+                                    .max_idle = config.upstream_max_idle,
+                                    .insecure = config.upstream_insecure,
+                                    .ca_file = config.upstream_ca_file,
+                                });
+  upstream::UpstreamClient upstream(pool);
+  cache::MemoryStore memory(config.max_memory_usage);
+  mirror::ObjectDirectory directory(memory, upstream, config.min_ttl);
+  mirror::SegmentSource segments(io.get_executor(), memory, upstream, directory, mirror_options);
+  server::Passthrough passthrough(upstream);
+  server::MirrorHandler mirror(directory, segments, passthrough, mirror_options);
+  server::AccessLog access_log(config.access_log);
+  server::Server server(listen_on(io, config), mirror, passthrough, config.passthrough, access_log);
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    server.stop();
+    io.stop();
+  });
+  boost::asio::co_spawn(io, server.run(), boost::asio::detached);
+  std::cerr << "casserole " CASSEROLE_VERSION " listening on " << config.listen_host << ":"
+            << config.listen_port << ", mirroring " << config.mirror_url << std::endl;
+  io.run();
+  return 0;
+}
+
+}  // namespace casserole::app

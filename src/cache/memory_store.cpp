@@ -1,0 +1,52 @@
+#include "cache/memory_store.hpp"
+
+#include <algorithm>
+
+namespace casserole::cache {
+
+MemoryStore::MemoryStore(std::uint64_t limit_bytes)
+    : budget_(std::make_shared<MemoryBudget>(limit_bytes)), policy_(limit_bytes) {}
+
+bool MemoryStore::make_room(std::uint64_t bytes) {
+  if (bytes > budget_->limit()) return false;
+  auto held_elsewhere = [this](const std::string& key) {
+    auto it = entries_.find(key);
+    return it != entries_.end() && it->second.use_count() > 1;
+  };
+  while (!budget_->fits(bytes)) {
+    std::optional<std::string> victim = policy_.evict(held_elsewhere);
+    if (!victim) return false;
+    entries_.erase(*victim);
+  }
+  return true;
+}
+
+std::optional<MemoryBudget::Charge> MemoryStore::try_charge(std::uint64_t bytes) {
+  if (!make_room(bytes)) return std::nullopt;
+  return budget_->take(bytes);
+}
+
+boost::asio::awaitable<std::optional<MemoryBudget::Charge>> MemoryStore::charge(
+    std::uint64_t bytes, std::chrono::steady_clock::time_point deadline) {
+  if (bytes > budget_->limit()) co_return std::nullopt;
+  for (;;) {
+    if (make_room(bytes)) co_return budget_->take(bytes);
+    if (std::chrono::steady_clock::now() >= deadline) co_return std::nullopt;
+    // Memory handed back wakes us at once; a reader merely letting go of an indexed segment makes
+    // it evictable without handing anything back, so also look again after a short while.
+    co_await budget_->freed().wait_until(
+        std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)));
+  }
+}
+
+void MemoryStore::insert(const std::string& key, std::shared_ptr<Cached> value) {
+  erase(key);
+  policy_.insert(key, value->charged_bytes());
+  entries_.emplace(key, std::move(value));
+}
+
+void MemoryStore::erase(const std::string& key) {
+  if (entries_.erase(key) > 0) policy_.erase(key);
+}
+
+}  // namespace casserole::cache

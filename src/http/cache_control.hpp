@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+// The Cache-Control response directives a shared cache acts on (RFC 9111 §5.2.2).
+namespace casserole::http {
+
+// Each flag is set when its directive appears in any form, including the qualified forms
+// no-cache="field" and private="field": a shared cache treats those like the bare directive
+// because it does not strip fields. Delta-seconds values lie in [0, kMaxDeltaSeconds].
+struct CacheControl {
+  bool no_store = false;
+  bool no_cache = false;
+  bool is_private = false;
+  bool is_public = false;
+  bool must_revalidate = false;
+  bool proxy_revalidate = false;
+  bool no_transform = false;
+  bool immutable = false;
+  std::optional<std::int64_t> max_age;
+  std::optional<std::int64_t> s_maxage;
+  std::optional<std::int64_t> stale_while_revalidate;
+  std::optional<std::int64_t> stale_if_error;
+};
+
+// Parses a Cache-Control value; callers join several header lines with ", ". Directive names are
+// case-insensitive, arguments are a token or a quoted string, whitespace around directives and
+// around "=" is tolerated, and unknown directives are ignored. Whenever the value is unclear the
+// result errs towards serving less stale content:
+//  - max-age and s-maxage with a missing or invalid argument are 0 (RFC 9111 §4.2.1: stale);
+//  - stale-while-revalidate and stale-if-error with an invalid argument are ignored;
+//  - a directive given more than once keeps its smallest value.
+CacheControl parse_cache_control(std::string_view value);
+
+}  // namespace casserole::http

@@ -1,0 +1,16 @@
+// MirrorOptions: the knobs of the caching path, taken from the configuration.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace casserole::mirror {
+
+struct MirrorOptions {
+  std::uint64_t segment_size = 2 * 1024 * 1024;
+  std::chrono::seconds min_ttl{60};
+  unsigned read_ahead = 4;                       // segments kept in flight ahead of a reader
+  std::chrono::milliseconds memory_wait{30000};  // longest wait for room in the memory tier
+};
+
+}  // namespace casserole::mirror

@@ -1,0 +1,67 @@
+#include "mirror/object_directory.hpp"
+
+#include <boost/beast/http/verb.hpp>
+
+namespace casserole::mirror {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+std::string meta_key(const std::string& target) {
+  return "meta " + target;
+}
+
+struct MetaEntry : cache::Cached {
+  MetaEntry(cache::MemoryBudget::Charge charge, MetaPtr m)
+      : Cached(std::move(charge)), meta(std::move(m)) {}
+  MetaPtr meta;
+};
+
+}  // namespace
+
+boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target) {
+  auto entry = store_.find<MetaEntry>(meta_key(target));
+  if (entry && entry->meta->fresh(Clock::now())) co_return entry->meta;
+  co_return co_await heads_.run(meta_key(target), [this, &target] { return ask_upstream(target); });
+}
+
+boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string& target) {
+  auto stale = store_.peek<MetaEntry>(meta_key(target));
+  upstream::HeaderList conditions;
+  if (stale && stale->meta->cacheable()) conditions = stale->meta->revalidation_conditions();
+  auto request_time = Clock::now();
+  auto response = co_await upstream_.fetch(boost::beast::http::verb::head, target, conditions);
+  auto response_time = Clock::now();
+  MetaPtr meta;
+  if (response->status() == 304 && !conditions.empty()) {
+    meta = std::make_shared<upstream::ObjectMeta>(
+        stale->meta->revalidated(response->headers(), request_time, response_time, min_ttl_));
+  } else {
+    meta = std::make_shared<upstream::ObjectMeta>(upstream::ObjectMeta::from_head(
+        response->status(), response->headers(), request_time, response_time, min_ttl_));
+  }
+  if (meta->cacheable()) {
+    remember(target, meta);
+  } else {
+    store_.erase(meta_key(target));
+  }
+  co_return meta;
+}
+
+void ObjectDirectory::remember(const std::string& target, MetaPtr meta) {
+  // Metadata is small; when memory is all in use it is simply not kept this time.
+  if (auto charge = store_.try_charge(meta->footprint())) {
+    store_.insert(meta_key(target),
+                  std::make_shared<MetaEntry>(std::move(*charge), std::move(meta)));
+  }
+}
+
+void ObjectDirectory::invalidate(const std::string& target) {
+  store_.erase(meta_key(target));
+}
+
+void ObjectDirectory::refuse(const std::string& target, const MetaPtr& meta, std::string reason) {
+  remember(target, std::make_shared<upstream::ObjectMeta>(meta->refused(std::move(reason))));
+}
+
+}  // namespace casserole::mirror

@@ -1,0 +1,70 @@
+// Exchange: one client request and its response in progress on a client connection. Handlers read
+// the request through it and write the response through it, which records what the access log
+// reports (status, body bytes, where the bytes came from) and whether the header is out: before
+// that an error becomes an error response, after it the connection can only be cut.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "cache/segment.hpp"
+
+namespace casserole::server {
+
+class Exchange {
+ public:
+  using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+  using ResponseHeader = boost::beast::http::response_header<>;
+
+  Exchange(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer, Parser& parser)
+      : stream_(stream), buffer_(buffer), parser_(parser) {}
+
+  const Parser::value_type& request() const { return parser_.get(); }
+  Parser& parser() { return parser_; }
+  boost::beast::tcp_stream& stream() { return stream_; }
+  boost::beast::flat_buffer& buffer() { return buffer_; }
+  std::string_view target() const { return request().target(); }
+  bool head() const { return request().method() == boost::beast::http::verb::head; }
+  // A request field's value, empty when absent.
+  std::string_view field(std::string_view name) const;
+
+  // Adds Date, the source field and Connection handling, then sends the header.
+  boost::asio::awaitable<void> write_header(ResponseHeader& header);
+  boost::asio::awaitable<void> write_body(std::span<const std::byte> bytes);
+  boost::asio::awaitable<void> write_body(std::string_view text);
+  // For bodies of unknown length (chunked transfer coding, set in the header).
+  boost::asio::awaitable<void> write_chunk(std::span<const std::byte> bytes);
+  boost::asio::awaitable<void> write_last_chunk();
+  // A complete short response saying why; only while the header is not out.
+  boost::asio::awaitable<void> send_error(unsigned status, std::string_view why);
+
+  void note_source(cache::Source source);
+  const std::string& source() const { return source_; }
+  bool header_sent() const { return header_sent_; }
+  unsigned status() const { return status_; }
+  std::uint64_t body_bytes() const { return body_bytes_; }
+  bool keep_alive() const { return keep_alive_; }
+  void close_after() { keep_alive_ = false; }
+
+ private:
+  boost::asio::awaitable<void> write(auto buffers);
+
+  boost::beast::tcp_stream& stream_;
+  boost::beast::flat_buffer& buffer_;
+  Parser& parser_;
+  bool header_sent_ = false;
+  bool keep_alive_ = true;
+  unsigned status_ = 0;
+  std::uint64_t body_bytes_ = 0;
+  std::string source_;
+};
+
+}  // namespace casserole::server

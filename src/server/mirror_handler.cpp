@@ -1,0 +1,137 @@
+#include "server/mirror_handler.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "mirror/mirror_error.hpp"
+
+namespace casserole::server {
+namespace {
+
+std::string random_boundary() {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string boundary = "casserole-";
+  for (int i = 0; i < 20; ++i) boundary += kHex[random() % 16];
+  return boundary;
+}
+
+RequestFacts facts_of(const Exchange& exchange) {
+  return RequestFacts{
+      .head = exchange.head(),
+      .range = exchange.field("Range"),
+      .if_range = exchange.field("If-Range"),
+      .if_match = exchange.field("If-Match"),
+      .if_none_match = exchange.field("If-None-Match"),
+      .if_modified_since = exchange.field("If-Modified-Since"),
+      .if_unmodified_since = exchange.field("If-Unmodified-Since"),
+  };
+}
+
+// Our copy was fetched without any of the fields the object varies on; a request that sends one
+// of them may want another variant.
+bool wants_another_variant(const Exchange& exchange, const upstream::ObjectMeta& meta) {
+  auto fields = meta.vary_fields();
+  return std::any_of(fields.begin(), fields.end(),
+                     [&](const std::string& name) { return !exchange.field(name).empty(); });
+}
+
+// Streams [from, to) of a segment, each byte as soon as it has arrived.
+boost::asio::awaitable<void> stream_segment(Exchange& exchange, cache::Segment& segment,
+                                            std::size_t from, std::size_t to) {
+  std::size_t position = from;
+  while (position < to) {
+    co_await segment.wait_beyond(position);
+    std::size_t filled = segment.filled();
+    if (filled > position) {
+      std::size_t end = std::min(filled, to);
+      co_await exchange.write_body({segment.data() + position, end - position});
+      position = end;
+    } else if (segment.state() == cache::Segment::State::failed) {
+      std::rethrow_exception(segment.failure());
+    }
+  }
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> MirrorHandler::serve(Exchange& exchange) {
+  const std::string target(exchange.target());
+  for (int attempt = 0;; ++attempt) {
+    mirror::MetaPtr meta = co_await directory_.lookup(target);
+    if (!meta->cacheable() || wants_another_variant(exchange, *meta)) {
+      co_return co_await passthrough_.relay(exchange);
+    }
+    ResponsePlan plan = plan_response(*meta, facts_of(exchange), std::chrono::system_clock::now(),
+                                      random_boundary());
+    bool stream_through = false;
+    try {
+      co_await respond(exchange, meta, plan);
+      co_return;
+    } catch (const mirror::ObjectChanged&) {
+      // The metadata was dropped when the change was seen; one more try serves the new version.
+      if (exchange.header_sent() || attempt > 0) throw;
+    } catch (const mirror::RangesIgnored&) {
+      if (exchange.header_sent()) throw;
+      stream_through = true;
+    }
+    if (stream_through) co_return co_await passthrough_.relay(exchange);
+  }
+}
+
+boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mirror::MetaPtr& meta,
+                                                    ResponsePlan& plan) {
+  const std::uint64_t size = options_.segment_size;
+  const std::string target(exchange.target());
+  std::uint64_t last_wanted_segment = 0;
+  bool all_in_memory = true;
+  for (const auto& part : plan.parts) {
+    last_wanted_segment = std::max(last_wanted_segment, part.last / size);
+    all_in_memory =
+        all_in_memory && segments_.all_in_memory(target, meta, part.first / size, part.last / size);
+  }
+
+  if (!plan.parts.empty()) {
+    const auto& first = plan.parts.front();
+    auto acquired = co_await segments_.acquire(target, meta, first.first / size);
+    std::size_t offset = first.first % size;
+    co_await acquired.segment->wait_beyond(offset);
+    if (acquired.segment->filled() <= offset) std::rethrow_exception(acquired.segment->failure());
+  }
+
+  exchange.note_source(plan.parts.empty() || all_in_memory ? cache::Source::memory
+                                                           : cache::Source::upstream);
+  Exchange::ResponseHeader header;
+  header.result(plan.status);
+  for (const auto& [name, value] : plan.headers) header.insert(name, value);
+  co_await exchange.write_header(header);
+
+  for (const auto& part : plan.parts) {
+    if (!part.prefix.empty()) co_await exchange.write_body(part.prefix);
+    co_await stream_range(exchange, meta, part.first, part.last, last_wanted_segment);
+  }
+  if (!plan.epilogue.empty()) co_await exchange.write_body(plan.epilogue);
+}
+
+boost::asio::awaitable<void> MirrorHandler::stream_range(Exchange& exchange,
+                                                         const mirror::MetaPtr& meta,
+                                                         std::uint64_t first, std::uint64_t last,
+                                                         std::uint64_t last_wanted_segment) {
+  const std::uint64_t size = options_.segment_size;
+  const std::string target(exchange.target());
+  for (std::uint64_t index = first / size; index <= last / size; ++index) {
+    auto acquired = co_await segments_.acquire(target, meta, index);
+    for (std::uint64_t ahead = index + 1;
+         ahead <= std::min(last_wanted_segment, index + options_.read_ahead); ++ahead) {
+      segments_.prefetch(target, meta, ahead);
+    }
+    exchange.note_source(acquired.source);
+    std::uint64_t start = index * size;
+    std::uint64_t from = std::max(first, start) - start;
+    std::uint64_t to = std::min(last, start + acquired.segment->size() - 1) - start + 1;
+    co_await stream_segment(exchange, *acquired.segment, from, to);
+  }
+}
+
+}  // namespace casserole::server

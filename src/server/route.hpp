@@ -1,0 +1,25 @@
+// Routing: which requests the cache may answer. Only GET and HEAD without a body, without
+// Authorization (SPEC: only unauthenticated requests are cached), on a path that no --passthrough
+// pattern matches; everything else is passed through untouched.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace casserole::server {
+
+enum class Route { mirror, passthrough };
+
+struct RouteFacts {
+  std::string_view method;
+  std::string_view target;
+  bool has_authorization = false;
+  bool has_body = false;
+};
+
+// Patterns are shell globs (fnmatch) matched against the path without its query; '*' also
+// matches '/', so "/private/*" covers a whole subtree.
+Route route(const RouteFacts& request, const std::vector<std::string>& passthrough_patterns);
+
+}  // namespace casserole::server

@@ -1,0 +1,131 @@
+#include "upstream/object_meta.hpp"
+
+#include <charconv>
+
+#include "http/cache_control.hpp"
+#include "http/header_util.hpp"
+
+namespace casserole::upstream {
+namespace {
+
+std::optional<std::uint64_t> parse_length(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+HeaderList end_to_end(HeaderList headers) {
+  std::string connection = joined_values(headers, "Connection");
+  std::erase_if(headers, [&](const auto& field) {
+    return http::is_hop_by_hop(field.first) || http::list_contains(connection, field.first);
+  });
+  return headers;
+}
+
+// Why an object may not be cached, or empty when it may.
+std::string refusal(const ObjectMeta& meta, const http::CacheControl& cc,
+                    std::chrono::seconds remaining, std::chrono::seconds min_ttl) {
+  if (meta.status() != 200) return "status " + std::to_string(meta.status());
+  if (!meta.length()) return "no Content-Length";
+  if (cc.no_store) return "no-store";
+  if (cc.is_private) return "private";
+  if (has_field(meta.headers(), "Set-Cookie")) return "Set-Cookie";
+  if (http::list_contains(joined_values(meta.headers(), "Vary"), "*")) return "Vary: *";
+  if (http::iequals(first_value(meta.headers(), "Accept-Ranges"), "none")) return "no ranges";
+  if (!(meta.etag() && !meta.etag()->weak) && meta.last_modified().empty()) {
+    return "no validator";
+  }
+  if (remaining < min_ttl) return "fresh for " + std::to_string(remaining.count()) + "s";
+  return {};
+}
+
+}  // namespace
+
+ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
+                                 Clock::time_point request_time, Clock::time_point response_time,
+                                 std::chrono::seconds min_ttl) {
+  ObjectMeta meta;
+  meta.status_ = status;
+  meta.headers_ = end_to_end(std::move(headers));
+  meta.length_ = parse_length(first_value(meta.headers_, "Content-Length"));
+  meta.etag_ = http::parse_entity_tag(first_value(meta.headers_, "ETag"));
+  meta.last_modified_ = std::string(first_value(meta.headers_, "Last-Modified"));
+  std::string cache_control = joined_values(meta.headers_, "Cache-Control");
+  meta.freshness_ = http::compute_freshness(http::FreshnessInput{
+      .status = static_cast<int>(status),
+      .cache_control = cache_control,
+      .expires = first_value(meta.headers_, "Expires"),
+      .date = first_value(meta.headers_, "Date"),
+      .last_modified = meta.last_modified_,
+      .age = first_value(meta.headers_, "Age"),
+      .request_time = request_time,
+      .response_time = response_time,
+  });
+  meta.response_time_ = response_time;
+  auto remaining = meta.freshness_.lifetime - meta.freshness_.initial_age;
+  meta.reason_ = refusal(meta, http::parse_cache_control(cache_control), remaining, min_ttl);
+  meta.cacheable_ = meta.reason_.empty();
+  return meta;
+}
+
+ObjectMeta ObjectMeta::revalidated(const HeaderList& not_modified, Clock::time_point request_time,
+                                   Clock::time_point response_time,
+                                   std::chrono::seconds min_ttl) const {
+  HeaderList merged = headers_;
+  HeaderList updates = end_to_end(not_modified);
+  // Content-Length of a 304 describes no body; the stored one still describes the object.
+  std::erase_if(updates, [](const auto& f) { return http::iequals(f.first, "Content-Length"); });
+  std::erase_if(merged, [&](const auto& stored) { return has_field(updates, stored.first); });
+  merged.insert(merged.end(), updates.begin(), updates.end());
+  return from_head(status_, std::move(merged), request_time, response_time, min_ttl);
+}
+
+ObjectMeta ObjectMeta::refused(std::string reason) const {
+  ObjectMeta copy = *this;
+  copy.cacheable_ = false;
+  copy.reason_ = std::move(reason);
+  return copy;
+}
+
+std::chrono::seconds ObjectMeta::age(Clock::time_point now) const {
+  return http::current_age(freshness_, response_time_, now);
+}
+
+bool ObjectMeta::fresh(Clock::time_point now) const {
+  return freshness_.lifetime > age(now);
+}
+
+std::vector<std::string> ObjectMeta::vary_fields() const {
+  std::vector<std::string> out;
+  std::string vary = joined_values(headers_, "Vary");
+  for (std::string_view name : http::split_list(vary)) out.emplace_back(name);
+  return out;
+}
+
+std::string ObjectMeta::version() const {
+  std::string length = length_ ? std::to_string(*length_) : "?";
+  if (etag_ && !etag_->weak) return "e" + etag_->opaque + "/" + length;
+  return "m" + last_modified_ + "/" + length;
+}
+
+HeaderList ObjectMeta::fetch_conditions() const {
+  if (etag_ && !etag_->weak) return {{"If-Match", etag_->to_string()}};
+  if (!last_modified_.empty()) return {{"If-Unmodified-Since", last_modified_}};
+  return {};
+}
+
+HeaderList ObjectMeta::revalidation_conditions() const {
+  HeaderList out;
+  if (etag_) out.emplace_back("If-None-Match", etag_->to_string());
+  if (!last_modified_.empty()) out.emplace_back("If-Modified-Since", last_modified_);
+  return out;
+}
+
+std::uint64_t ObjectMeta::footprint() const {
+  std::uint64_t bytes = sizeof(ObjectMeta);
+  for (const auto& [name, value] : headers_) bytes += name.size() + value.size() + 64;
+  return bytes;
+}
+
+}  // namespace casserole::upstream

@@ -1,0 +1,67 @@
+// ObjectMeta: what the upstream said about an object when asked with HEAD, and what follows from
+// it: whether the object may be cached (SPEC: status 200, a known length, a freshness lifetime of
+// at least min-ttl, a validator, no no-store, private, Set-Cookie or Vary: *), its version identity
+// and the conditions that pin every ranged fetch to that version. Immutable once built.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/etag.hpp"
+#include "http/freshness.hpp"
+#include "upstream/header_list.hpp"
+
+namespace casserole::upstream {
+
+class ObjectMeta {
+ public:
+  using Clock = std::chrono::system_clock;
+
+  static ObjectMeta from_head(unsigned status, HeaderList headers, Clock::time_point request_time,
+                              Clock::time_point response_time, std::chrono::seconds min_ttl);
+  // The stored metadata refreshed by a 304 to a conditional HEAD (RFC 9111 §4.3.4): the 304's
+  // fields replace the stored ones and freshness starts again.
+  ObjectMeta revalidated(const HeaderList& not_modified, Clock::time_point request_time,
+                         Clock::time_point response_time, std::chrono::seconds min_ttl) const;
+
+  // The same metadata, but not to be served from cache (the upstream proved it cannot be).
+  ObjectMeta refused(std::string reason) const;
+
+  unsigned status() const { return status_; }
+  const HeaderList& headers() const { return headers_; }
+  std::optional<std::uint64_t> length() const { return length_; }
+  const std::optional<http::EntityTag>& etag() const { return etag_; }
+  const std::string& last_modified() const { return last_modified_; }
+  bool cacheable() const { return cacheable_; }
+  const std::string& not_cacheable_reason() const { return reason_; }
+
+  std::chrono::seconds age(Clock::time_point now) const;
+  bool fresh(Clock::time_point now) const;
+  // Field names listed in Vary: a request carrying any of them wants a variant we did not fetch.
+  std::vector<std::string> vary_fields() const;
+
+  // Identity of this representation, part of every segment key: a new version never meets the
+  // old version's segments.
+  std::string version() const;
+  // Conditions for a ranged GET: fail (412) rather than return bytes of another version.
+  HeaderList fetch_conditions() const;
+  // Conditions for a revalidating HEAD: 304 when the stored version is still current.
+  HeaderList revalidation_conditions() const;
+  std::uint64_t footprint() const;
+
+ private:
+  unsigned status_ = 0;
+  HeaderList headers_;
+  std::optional<std::uint64_t> length_;
+  std::optional<http::EntityTag> etag_;
+  std::string last_modified_;
+  http::Freshness freshness_;
+  Clock::time_point response_time_;
+  bool cacheable_ = false;
+  std::string reason_;
+};
+
+}  // namespace casserole::upstream

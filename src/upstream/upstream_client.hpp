@@ -1,0 +1,32 @@
+// UpstreamClient: sends bodiless requests (HEAD, GET, ranged GET) to the upstream and returns the
+// response with its header read and its body ready to stream. These requests are idempotent, so a
+// pooled connection that the upstream had closed meanwhile is retried on a fresh one.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <memory>
+#include <string_view>
+
+#include "upstream/connection_pool.hpp"
+#include "upstream/header_list.hpp"
+#include "upstream/upstream_response.hpp"
+
+namespace casserole::upstream {
+
+class UpstreamClient {
+ public:
+  explicit UpstreamClient(ConnectionPool& pool) : pool_(pool) {}
+
+  // `target` is the client's request target; the mirror's base path is prepended.
+  boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> fetch(boost::beast::http::verb method,
+                                                                  std::string_view target,
+                                                                  const HeaderList& headers);
+
+  ConnectionPool& pool() { return pool_; }
+
+ private:
+  ConnectionPool& pool_;
+};
+
+}  // namespace casserole::upstream

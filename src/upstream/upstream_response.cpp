@@ -1,0 +1,75 @@
+#include "upstream/upstream_response.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "upstream/upstream_error.hpp"
+
+namespace casserole::upstream {
+namespace {
+
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+
+[[noreturn]] void fail(const boost::beast::error_code& ec, const char* during) {
+  if (ec == boost::beast::error::timeout) {
+    throw UpstreamError(UpstreamError::Kind::timeout, std::string(during) + " timed out");
+  }
+  throw UpstreamError(UpstreamError::Kind::protocol, std::string(during) + ": " + ec.message());
+}
+
+}  // namespace
+
+UpstreamResponse::UpstreamResponse(ConnectionPool& pool, std::unique_ptr<Connection> connection,
+                                   bool head_request)
+    : pool_(pool), connection_(std::move(connection)) {
+  parser_.header_limit(kHeaderLimit);
+  parser_.body_limit(boost::none);
+  parser_.skip(head_request);
+}
+
+UpstreamResponse::~UpstreamResponse() {
+  if (!connection_) return;
+  if (parser_.is_done() && parser_.keep_alive() && buffer_.size() == 0) {
+    pool_.release(std::move(connection_));
+  } else {
+    connection_->close();
+  }
+}
+
+boost::asio::awaitable<void> UpstreamResponse::read_header() {
+  boost::beast::error_code ec;
+  connection_->tcp().expires_after(pool_.options().io_timeout);
+  co_await boost::beast::http::async_read_header(
+      *connection_, buffer_, parser_, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  if (ec) fail(ec, "reading the upstream's response header");
+}
+
+HeaderList UpstreamResponse::headers() const {
+  HeaderList out;
+  for (const auto& field : parser_.get()) {
+    out.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return out;
+}
+
+boost::asio::awaitable<std::size_t> UpstreamResponse::read_some(std::span<std::byte> out) {
+  auto& body = parser_.get().body();
+  while (!parser_.is_done()) {
+    body.data = out.data();
+    body.size = out.size();
+    boost::beast::error_code ec;
+    connection_->tcp().expires_after(pool_.options().io_timeout);
+    co_await boost::beast::http::async_read_some(
+        *connection_, buffer_, parser_,
+        boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    // need_buffer only says our buffer is full, which is the point of handing it over.
+    if (ec && ec != boost::beast::http::error::need_buffer) fail(ec, "reading the upstream's body");
+    std::size_t n = out.size() - body.size;
+    if (n > 0) co_return n;
+  }
+  co_return 0;
+}
+
+}  // namespace casserole::upstream

@@ -1,0 +1,55 @@
+// UpstreamResponse: one response being read from an upstream connection, the header first and then
+// the body in pieces straight into the caller's buffers, so no body is ever held whole. When the
+// body has been read to its end on a keep-alive exchange the connection returns to the pool;
+// otherwise (an abandoned or broken exchange) it is closed. Read failures are UpstreamErrors.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "upstream/connection_pool.hpp"
+#include "upstream/header_list.hpp"
+
+namespace casserole::upstream {
+
+class UpstreamResponse {
+ public:
+  using Parser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+
+  // head_request: the response to a HEAD has no body whatever its Content-Length says.
+  UpstreamResponse(ConnectionPool& pool, std::unique_ptr<Connection> connection, bool head_request);
+  ~UpstreamResponse();
+  UpstreamResponse(const UpstreamResponse&) = delete;
+  UpstreamResponse& operator=(const UpstreamResponse&) = delete;
+
+  boost::asio::awaitable<void> read_header();
+
+  unsigned status() const { return parser_.get().result_int(); }
+  const Parser::value_type& message() const { return parser_.get(); }
+  HeaderList headers() const;
+  std::optional<std::uint64_t> content_length() const {
+    auto length = parser_.content_length();
+    return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+  }
+  bool chunked() const { return parser_.chunked(); }
+  bool done() const { return parser_.is_done(); }
+
+  // Copies the next body bytes into `out`; 0 once the body is complete.
+  boost::asio::awaitable<std::size_t> read_some(std::span<std::byte> out);
+
+  Connection& connection() { return *connection_; }
+
+ private:
+  ConnectionPool& pool_;
+  std::unique_ptr<Connection> connection_;
+  boost::beast::flat_buffer buffer_;
+  Parser parser_;
+};
+
+}  // namespace casserole::upstream
