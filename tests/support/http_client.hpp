@@ -23,6 +23,8 @@ struct PatternBody {
   std::uint64_t size = 0;
 };
 
+// Every member has an initializer, so designated initializers may name only what a request
+// needs ({.url = u, .headers = {"Range: bytes=0-9"}}).
 struct Request {
   std::string method = "GET";
   std::string url{};

@@ -10,6 +10,7 @@
 #include "support/fault_origin.hpp"
 #include "support/http_client.hpp"
 #include "support/nginx_origin.hpp"
+#include "support/object_spec.hpp"
 #include "support/pattern.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
@@ -57,6 +58,27 @@ TEST(PatternTest, RangeDigestMatchesWrittenFile) {
   EXPECT_EQ(pattern_sha256(9, 0, kSize), sha256_hex(bytes));
   EXPECT_EQ(pattern_sha256(9, 1234567, 1500001),
             sha256_hex(std::string_view(bytes).substr(1234567, 1500001)));
+}
+
+TEST(ObjectSpecTest, JsonRoundTripKeepsEveryField) {
+  const ObjectSpec spec{.size = 5,
+                        .seed = 6,
+                        .headers = {{"ETag", "\"e\""}},
+                        .status = 404,
+                        .honor_range = false,
+                        .head_content_length = false,
+                        .chunked = true,
+                        .first_byte_delay = 7ms,
+                        .head_delay = 8ms,
+                        .bytes_per_second = 9,
+                        .stall_after_bytes = 10,
+                        .close_after_bytes = 0,
+                        .change_after_gets = 11};
+  EXPECT_EQ(to_json(parse_object_spec(to_json(spec))), to_json(spec));
+  const ObjectSpec defaults = parse_object_spec(R"({"size": 1})");
+  EXPECT_EQ(to_json(defaults), to_json(ObjectSpec{.size = 1}));
+  EXPECT_FALSE(defaults.stall_after_bytes);
+  EXPECT_THROW(parse_object_spec(R"({"size": -1})"), std::invalid_argument);
 }
 
 TEST(TempDirTest, RemovesEverythingOnDestruction) {

@@ -1,0 +1,337 @@
+#include "upstream/object_meta.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "http/http_date.hpp"
+
+namespace casserole::upstream {
+namespace {
+
+using namespace std::chrono;
+using Clock = ObjectMeta::Clock;
+
+// The HEAD went out at 12:00:00 and its answer, dated 12:00:00, arrived at once: no initial age,
+// so every lifetime below is also the remaining lifetime.
+constexpr Clock::time_point kNow{sys_days{2024y / March / 1} + 12h};
+constexpr std::string_view kDate = "Fri, 01 Mar 2024 12:00:00 GMT";
+constexpr std::string_view kLastModified = "Thu, 01 Feb 2024 12:00:00 GMT";
+constexpr seconds kMinTtl{60};
+
+HeaderList cacheable_headers() {
+  return {{"Date", std::string(kDate)},
+          {"Content-Type", "application/octet-stream"},
+          {"Content-Length", "10485760"},
+          {"ETag", "\"v1\""},
+          {"Last-Modified", std::string(kLastModified)},
+          {"Cache-Control", "public, max-age=3600"}};
+}
+
+ObjectMeta head(HeaderList headers, unsigned status = 200) {
+  return ObjectMeta::from_head(status, std::move(headers), kNow, kNow, kMinTtl);
+}
+
+HeaderList remove(HeaderList headers, std::string_view name) {
+  std::erase_if(headers, [&](const auto& field) { return field.first == name; });
+  return headers;
+}
+
+HeaderList set(HeaderList headers, std::string_view name, std::string value) {
+  headers = remove(std::move(headers), name);
+  headers.emplace_back(name, std::move(value));
+  return headers;
+}
+
+HeaderList without(std::string_view name) {
+  return remove(cacheable_headers(), name);
+}
+
+HeaderList with(std::string_view name, std::string value) {
+  return set(cacheable_headers(), name, std::move(value));
+}
+
+void expect_refused(const ObjectMeta& meta, std::string_view reason_fragment) {
+  EXPECT_FALSE(meta.cacheable());
+  EXPECT_NE(meta.not_cacheable_reason().find(reason_fragment), std::string::npos)
+      << "reason: " << meta.not_cacheable_reason();
+}
+
+TEST(ObjectMeta, CacheableWithMaxAgeAndETag) {
+  ObjectMeta meta = head(cacheable_headers());
+  EXPECT_TRUE(meta.cacheable()) << meta.not_cacheable_reason();
+  EXPECT_TRUE(meta.not_cacheable_reason().empty());
+  EXPECT_EQ(meta.status(), 200u);
+  EXPECT_EQ(meta.length(), 10485760u);
+  ASSERT_TRUE(meta.etag());
+  EXPECT_EQ(meta.etag()->opaque, "\"v1\"");
+  EXPECT_FALSE(meta.etag()->weak);
+  EXPECT_EQ(meta.last_modified(), kLastModified);
+}
+
+TEST(ObjectMeta, StatusOtherThan200IsNotCacheable) {
+  expect_refused(head(cacheable_headers(), 404), "404");
+  expect_refused(head(cacheable_headers(), 206), "206");
+}
+
+TEST(ObjectMeta, MissingContentLengthIsNotCacheable) {
+  ObjectMeta meta = head(without("Content-Length"));
+  EXPECT_FALSE(meta.length());
+  expect_refused(meta, "Content-Length");
+}
+
+TEST(ObjectMeta, MalformedContentLengthIsNotCacheable) {
+  EXPECT_FALSE(head(with("Content-Length", "12abc")).cacheable());
+  EXPECT_FALSE(head(with("Content-Length", "-1")).cacheable());
+  EXPECT_FALSE(head(with("Content-Length", "")).cacheable());
+}
+
+TEST(ObjectMeta, NoStoreIsNotCacheable) {
+  expect_refused(head(with("Cache-Control", "max-age=3600, no-store")), "no-store");
+}
+
+TEST(ObjectMeta, PrivateIsNotCacheable) {
+  expect_refused(head(with("Cache-Control", "private, max-age=3600")), "private");
+}
+
+TEST(ObjectMeta, DirectivesOnSeparateCacheControlLinesAreCombined) {
+  HeaderList headers = cacheable_headers();
+  headers.emplace_back("Cache-Control", "no-store");
+  expect_refused(head(headers), "no-store");
+}
+
+TEST(ObjectMeta, SetCookieIsNotCacheable) {
+  HeaderList headers = cacheable_headers();
+  headers.emplace_back("set-cookie", "session=1");
+  expect_refused(head(headers), "Set-Cookie");
+}
+
+TEST(ObjectMeta, VaryStarIsNotCacheable) {
+  expect_refused(head(with("Vary", "Accept-Encoding, *")), "Vary");
+  EXPECT_TRUE(head(with("Vary", "Accept-Encoding")).cacheable());
+}
+
+TEST(ObjectMeta, AcceptRangesNoneIsNotCacheable) {
+  EXPECT_FALSE(head(with("Accept-Ranges", "none")).cacheable());
+  EXPECT_TRUE(head(with("Accept-Ranges", "bytes")).cacheable());
+}
+
+TEST(ObjectMeta, NoValidatorIsNotCacheable) {
+  expect_refused(head(remove(without("ETag"), "Last-Modified")), "validator");
+}
+
+TEST(ObjectMeta, WeakETagAloneIsNotAValidator) {
+  expect_refused(head(remove(with("ETag", "W/\"v1\""), "Last-Modified")), "validator");
+}
+
+TEST(ObjectMeta, WeakETagWithLastModifiedIsCacheable) {
+  EXPECT_TRUE(head(with("ETag", "W/\"v1\"")).cacheable());
+}
+
+TEST(ObjectMeta, LastModifiedAloneIsAValidator) {
+  EXPECT_TRUE(head(without("ETag")).cacheable());
+}
+
+TEST(ObjectMeta, LifetimeBelowMinTtlIsNotCacheable) {
+  expect_refused(head(with("Cache-Control", "max-age=30")), "30");
+  EXPECT_TRUE(head(with("Cache-Control", "max-age=60")).cacheable());
+}
+
+TEST(ObjectMeta, AgeHeaderShortensTheRemainingLifetime) {
+  // 100 s of lifetime, 50 s of it spent upstream: 50 s left, under the 60 s minimum.
+  HeaderList headers = with("Cache-Control", "max-age=100");
+  headers.emplace_back("Age", "50");
+  EXPECT_FALSE(head(headers).cacheable());
+
+  headers = with("Cache-Control", "max-age=100");
+  headers.emplace_back("Age", "30");
+  EXPECT_TRUE(head(headers).cacheable());
+}
+
+TEST(ObjectMeta, OldDateShortensTheRemainingLifetime) {
+  // Dated 50 s before it arrived: apparent age 50 s.
+  HeaderList headers = with("Cache-Control", "max-age=100");
+  EXPECT_FALSE(head(set(headers, "Date", "Fri, 01 Mar 2024 11:59:10 GMT")).cacheable());
+  EXPECT_TRUE(head(set(headers, "Date", "Fri, 01 Mar 2024 11:59:30 GMT")).cacheable());
+}
+
+TEST(ObjectMeta, SMaxageOverridesMaxAge) {
+  EXPECT_TRUE(head(with("Cache-Control", "max-age=10, s-maxage=3600")).cacheable());
+  EXPECT_FALSE(head(with("Cache-Control", "max-age=3600, s-maxage=10")).cacheable());
+}
+
+TEST(ObjectMeta, NoCacheIsNotCacheable) {
+  EXPECT_FALSE(head(with("Cache-Control", "no-cache, max-age=3600")).cacheable());
+}
+
+TEST(ObjectMeta, ExpiresGivesTheLifetime) {
+  HeaderList headers = without("Cache-Control");
+  headers.emplace_back("Expires", "Fri, 01 Mar 2024 14:00:00 GMT");
+  ObjectMeta meta = head(headers);
+  EXPECT_TRUE(meta.cacheable()) << meta.not_cacheable_reason();
+  EXPECT_TRUE(meta.fresh(kNow + 2h - 1s));
+  EXPECT_FALSE(meta.fresh(kNow + 2h));
+
+  headers = without("Cache-Control");
+  headers.emplace_back("Expires", "Fri, 01 Mar 2024 12:00:30 GMT");
+  EXPECT_FALSE(head(headers).cacheable());
+
+  headers = without("Cache-Control");
+  headers.emplace_back("Expires", "0");
+  EXPECT_FALSE(head(headers).cacheable());
+}
+
+TEST(ObjectMeta, HeuristicLifetimeFromLastModified) {
+  // Modified 29 days before Date: a tenth is 2.9 days, capped at one day.
+  ObjectMeta meta = head(without("Cache-Control"));
+  EXPECT_TRUE(meta.cacheable()) << meta.not_cacheable_reason();
+  EXPECT_TRUE(meta.fresh(kNow + 24h - 1s));
+  EXPECT_FALSE(meta.fresh(kNow + 24h));
+
+  // Modified five minutes before Date: thirty seconds, under the minimum.
+  EXPECT_FALSE(head(set(without("Cache-Control"), "Last-Modified", "Fri, 01 Mar 2024 11:55:00 GMT"))
+                   .cacheable());
+}
+
+TEST(ObjectMeta, AgeGrowsWithResidentTime) {
+  HeaderList headers = cacheable_headers();
+  headers.emplace_back("Age", "100");
+  ObjectMeta meta = head(headers);
+  EXPECT_EQ(meta.age(kNow), 100s);
+  EXPECT_EQ(meta.age(kNow + 60s), 160s);
+  EXPECT_TRUE(meta.fresh(kNow + 3499s));
+  EXPECT_FALSE(meta.fresh(kNow + 3500s));
+}
+
+TEST(ObjectMeta, VersionIdentifiesTheRepresentation) {
+  const std::string base = head(cacheable_headers()).version();
+  EXPECT_EQ(base, head(cacheable_headers()).version());
+  EXPECT_NE(base, head(with("ETag", "\"v2\"")).version());
+  EXPECT_NE(base, head(with("Content-Length", "10485761")).version());
+  // Without a strong ETag, Last-Modified names the version.
+  const std::string by_date = head(without("ETag")).version();
+  EXPECT_EQ(by_date, head(without("ETag")).version());
+  EXPECT_NE(by_date,
+            head(set(without("ETag"), "Last-Modified", "Fri, 02 Feb 2024 12:00:00 GMT")).version());
+  EXPECT_NE(by_date, base);
+}
+
+TEST(ObjectMeta, VersionIgnoresFreshness) {
+  EXPECT_EQ(head(cacheable_headers()).version(),
+            head(with("Cache-Control", "max-age=7200")).version());
+}
+
+TEST(ObjectMeta, FetchConditionsUseIfMatchForAStrongETag) {
+  EXPECT_EQ(head(cacheable_headers()).fetch_conditions(), (HeaderList{{"If-Match", "\"v1\""}}));
+}
+
+TEST(ObjectMeta, FetchConditionsUseIfUnmodifiedSinceOtherwise) {
+  const HeaderList expected{{"If-Unmodified-Since", std::string(kLastModified)}};
+  EXPECT_EQ(head(without("ETag")).fetch_conditions(), expected);
+  EXPECT_EQ(head(with("ETag", "W/\"v1\"")).fetch_conditions(), expected);
+}
+
+TEST(ObjectMeta, RevalidationConditionsCarryEveryValidator) {
+  EXPECT_EQ(
+      head(cacheable_headers()).revalidation_conditions(),
+      (HeaderList{{"If-None-Match", "\"v1\""}, {"If-Modified-Since", std::string(kLastModified)}}));
+  EXPECT_EQ(head(with("ETag", "W/\"v1\"")).revalidation_conditions(),
+            (HeaderList{{"If-None-Match", "W/\"v1\""},
+                        {"If-Modified-Since", std::string(kLastModified)}}));
+  EXPECT_EQ(head(without("ETag")).revalidation_conditions(),
+            (HeaderList{{"If-Modified-Since", std::string(kLastModified)}}));
+}
+
+TEST(ObjectMeta, RevalidatedRefreshesFreshnessAndKeepsTheLength) {
+  const ObjectMeta stored = head(cacheable_headers());
+  const Clock::time_point later = kNow + 2h;
+  ASSERT_FALSE(stored.fresh(later));
+
+  const HeaderList not_modified{{"Date", http::format_http_date(later)},
+                                {"ETag", "\"v1\""},
+                                {"Cache-Control", "max-age=7200"},
+                                {"Content-Length", "0"}};
+  const ObjectMeta refreshed = stored.revalidated(not_modified, later, later, kMinTtl);
+  EXPECT_TRUE(refreshed.cacheable()) << refreshed.not_cacheable_reason();
+  EXPECT_EQ(refreshed.length(), 10485760u);
+  EXPECT_EQ(first_value(refreshed.headers(), "Content-Length"), "10485760");
+  EXPECT_EQ(joined_values(refreshed.headers(), "Cache-Control"), "max-age=7200");
+  EXPECT_EQ(refreshed.age(later), 0s);
+  EXPECT_TRUE(refreshed.fresh(later + 2h - 1s));
+  EXPECT_FALSE(refreshed.fresh(later + 2h));
+  EXPECT_EQ(refreshed.version(), stored.version());
+  // Fields the 304 did not mention stay as stored.
+  EXPECT_EQ(first_value(refreshed.headers(), "Content-Type"), "application/octet-stream");
+  EXPECT_EQ(refreshed.last_modified(), kLastModified);
+}
+
+TEST(ObjectMeta, RevalidatedBy304WithoutDateCountsFromItsArrival) {
+  // RFC 9110 §6.6.1: a response without Date is dated when it is received, so the stored Date
+  // (two hours old) must not make the refreshed object look two hours old.
+  const ObjectMeta stored = head(cacheable_headers());
+  const Clock::time_point later = kNow + 2h;
+  const ObjectMeta refreshed = stored.revalidated({{"ETag", "\"v1\""}}, later, later, kMinTtl);
+  EXPECT_TRUE(refreshed.cacheable()) << refreshed.not_cacheable_reason();
+  EXPECT_EQ(refreshed.age(later), 0s);
+  EXPECT_TRUE(refreshed.fresh(later + 1h - 1s));
+}
+
+TEST(ObjectMeta, RevalidatedCanTurnUncacheable) {
+  const ObjectMeta stored = head(cacheable_headers());
+  const Clock::time_point later = kNow + 2h;
+  const ObjectMeta refreshed =
+      stored.revalidated({{"Date", http::format_http_date(later)}, {"Cache-Control", "no-store"}},
+                         later, later, kMinTtl);
+  EXPECT_FALSE(refreshed.cacheable());
+}
+
+TEST(ObjectMeta, HopByHopFieldsAreDropped) {
+  HeaderList headers = cacheable_headers();
+  headers.emplace_back("Connection", "keep-alive, X-Trace");
+  headers.emplace_back("Keep-Alive", "timeout=5");
+  headers.emplace_back("Transfer-Encoding", "chunked");
+  headers.emplace_back("x-trace", "abc");
+  headers.emplace_back("X-Kept", "yes");
+  const ObjectMeta meta = head(headers);
+  for (const char* gone : {"Connection", "Keep-Alive", "Transfer-Encoding", "X-Trace"}) {
+    EXPECT_FALSE(has_field(meta.headers(), gone)) << gone;
+  }
+  EXPECT_EQ(first_value(meta.headers(), "X-Kept"), "yes");
+  EXPECT_EQ(meta.headers().size(), cacheable_headers().size() + 1);
+}
+
+TEST(ObjectMeta, RevalidatedDropsHopByHopFieldsOfThe304) {
+  const ObjectMeta stored = head(cacheable_headers());
+  const Clock::time_point later = kNow + 2h;
+  const ObjectMeta refreshed = stored.revalidated({{"Date", http::format_http_date(later)},
+                                                   {"Connection", "close"},
+                                                   {"Keep-Alive", "timeout=5"}},
+                                                  later, later, kMinTtl);
+  EXPECT_FALSE(has_field(refreshed.headers(), "Connection"));
+  EXPECT_FALSE(has_field(refreshed.headers(), "Keep-Alive"));
+}
+
+TEST(ObjectMeta, RefusedKeepsTheMetadataButIsNotCacheable) {
+  const ObjectMeta meta = head(cacheable_headers());
+  const ObjectMeta refused = meta.refused("ranges ignored");
+  EXPECT_TRUE(meta.cacheable());
+  EXPECT_FALSE(refused.cacheable());
+  EXPECT_EQ(refused.not_cacheable_reason(), "ranges ignored");
+  EXPECT_EQ(refused.version(), meta.version());
+  EXPECT_EQ(refused.length(), meta.length());
+  EXPECT_EQ(refused.headers(), meta.headers());
+  EXPECT_TRUE(refused.fresh(kNow + 10s));
+}
+
+TEST(ObjectMeta, VaryFieldsListsEveryName) {
+  HeaderList headers = with("Vary", "Accept-Encoding, Origin");
+  headers.emplace_back("Vary", "Accept-Language");
+  EXPECT_EQ(head(headers).vary_fields(),
+            (std::vector<std::string>{"Accept-Encoding", "Origin", "Accept-Language"}));
+  EXPECT_TRUE(head(cacheable_headers()).vary_fields().empty());
+}
+
+}  // namespace
+}  // namespace casserole::upstream
