@@ -113,6 +113,8 @@ boost::asio::awaitable<void> Passthrough::relay_request_body(Exchange& exchange,
   auto& parser = exchange.parser();
   boost::beast::error_code ec;
   auto guarded = boost::asio::redirect_error(boost::asio::use_awaitable, ec);
+  // Beast reads as much as the buffer has room for: give it room for whole chunks.
+  exchange.buffer().reserve(kRelayChunk);
   std::vector<std::byte> chunk(kRelayChunk);
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();

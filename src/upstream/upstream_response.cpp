@@ -11,6 +11,9 @@ namespace casserole::upstream {
 namespace {
 
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+// Beast sizes each socket read by the buffer's spare capacity (512 bytes at least, 64 KiB at
+// most); a small buffer would mean a system call and a reader wake-up per 512 bytes of body.
+constexpr std::size_t kReadBuffer = 64 * 1024;
 
 [[noreturn]] void fail(const boost::beast::error_code& ec, const char* during) {
   if (ec == boost::beast::error::timeout) {
@@ -24,6 +27,7 @@ constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 UpstreamResponse::UpstreamResponse(ConnectionPool& pool, std::unique_ptr<Connection> connection,
                                    bool head_request)
     : pool_(pool), connection_(std::move(connection)) {
+  buffer_.reserve(kReadBuffer);
   parser_.header_limit(kHeaderLimit);
   parser_.body_limit(boost::none);
   parser_.skip(head_request);

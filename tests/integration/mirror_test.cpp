@@ -219,6 +219,41 @@ TEST(Mirror, EmptyObject) {
   EXPECT_EQ(response.header("Content-Length"), "0");
 }
 
+TEST(Mirror, ReadAheadKeepsTheNextSegmentsInFlight) {
+  // Segments larger than what socket buffers absorb, so the client's stop holds the node in
+  // segment 0.
+  const std::uint64_t segment = 16 * kMiB;
+  NginxMirror mirror({"--segment-size=16M", "--read-ahead=2"});
+  auto path = mirror.put("ahead.bin", 15, 6 * segment);
+  HttpClient client;
+  Response partial = client.perform(
+      Request{.url = mirror.url(path), .keep_body = false, .abort_after_bytes = 100000});
+  EXPECT_NE(partial.curl_code, 0) << "the client stopped early";
+  // The client read part of segment 0; segments 1 and 2 were fetched ahead of it, 3-5 were not.
+  auto gets = mirror.upstream_requests(path, "GET", 4);
+  std::set<std::string> ranges;
+  for (const auto& entry : gets) ranges.insert(entry.range);
+  EXPECT_EQ(ranges.size(), 3u);
+  EXPECT_TRUE(ranges.contains("bytes=" + std::to_string(2 * segment) + "-" +
+                              std::to_string(3 * segment - 1)));
+}
+
+TEST(Mirror, AccessLogHasOneLinePerRequest) {
+  NginxMirror mirror;
+  auto path = mirror.put("logged.bin", 16, 1234);
+  get(mirror.url(path));
+  get(mirror.url(path));
+  // The line is written once the response is out, which may be just after the client has it.
+  std::string log;
+  for (int i = 0; i < 50 && log.find("ms memory") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    log = mirror.node.log();
+  }
+  EXPECT_NE(log.find("\"GET " + path + "\" 200 1234 "), std::string::npos) << log;
+  EXPECT_NE(log.find("ms upstream"), std::string::npos) << log;
+  EXPECT_NE(log.find("ms memory"), std::string::npos) << log;
+}
+
 TEST(Mirror, HttpsUpstreamIsVerified) {
   NginxOrigin origin({.tls = true});
   write_pattern_file(origin.docroot() / "tls.bin", 12, 3 * kMiB);

@@ -48,6 +48,19 @@ INSTANTIATE_TEST_SUITE_P(
         Uncacheable{"NoValidator", {{"Cache-Control", "max-age=3600"}}}),
     [](const auto& info) { return std::string(info.param.name); });
 
+TEST(UpstreamFaults, PassthroughSendsTheClientsRangeUpstream) {
+  FaultMirror mirror;
+  mirror.origin.put_object("/live",
+                           {.size = 100000, .seed = 3, .headers = {{"Cache-Control", "no-store"}}});
+  Response response = get(mirror.url("/live"), {"Range: bytes=10-19"});
+  EXPECT_EQ(response.status, 206);
+  EXPECT_EQ(response.header("Content-Range"), "bytes 10-19/100000");
+  EXPECT_EQ(response.body_sha256, pattern_sha256(3, 10, 10));
+  auto gets = mirror.requests("/live", "GET");
+  ASSERT_EQ(gets.size(), 1u);
+  EXPECT_EQ(gets[0].range, "bytes=10-19");
+}
+
 TEST(UpstreamFaults, AuthorizedRequestsArePassedThroughWithTheirCredentials) {
   FaultMirror mirror;
   mirror.origin.put_object("/secret", {.size = 1000, .seed = 2, .headers = cacheable_headers()});

@@ -1,0 +1,438 @@
+// ObjectDirectory and SegmentSource against an origin in the same io_context: what reaches the
+// upstream (how many HEADs and GETs, with which conditions) and what the mirror makes of the
+// answers.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "async/signal.hpp"
+#include "mirror/mirror_error.hpp"
+#include "mirror/object_directory.hpp"
+#include "mirror/segment_source.hpp"
+#include "test_origin.hpp"
+#include "upstream/upstream_error.hpp"
+
+namespace casserole::mirror {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using testing::OriginObject;
+using testing::TestOrigin;
+
+constexpr std::uint64_t kSegmentSize = 1000;
+constexpr std::string_view kLastModified = "Thu, 01 Feb 2024 12:00:00 GMT";
+const std::string kTarget = "/pool/object.bin";
+
+std::string pattern(std::size_t size) {
+  std::string out(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<char>((i * 7 + i / 251) % 256);
+  return out;
+}
+
+OriginObject object(std::size_t size, std::string etag = "\"v1\"") {
+  OriginObject out;
+  out.body = pattern(size);
+  out.etag = std::move(etag);
+  out.last_modified = kLastModified;
+  return out;
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+// Runs body(0) .. body(n - 1) as concurrent coroutines and waits for all of them.
+asio::awaitable<void> concurrently(int n, std::function<asio::awaitable<void>(int)> body) {
+  int left = n;
+  std::exception_ptr first_error;
+  async::Signal finished;
+  for (int i = 0; i < n; ++i) {
+    asio::co_spawn(co_await asio::this_coro::executor, body(i), [&](std::exception_ptr error) {
+      if (error && !first_error) first_error = error;
+      if (--left == 0) finished.notify_all();
+    });
+  }
+  while (left > 0) co_await finished.wait();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+// The segment's bytes once it stops filling, or its failure.
+asio::awaitable<std::string> read_all(std::shared_ptr<cache::Segment> segment) {
+  while (segment->state() == cache::Segment::State::filling) {
+    co_await segment->wait_beyond(segment->filled());
+  }
+  if (segment->failure()) std::rethrow_exception(segment->failure());
+  co_return std::string(reinterpret_cast<const char*>(segment->data()), segment->size());
+}
+
+asio::awaitable<std::exception_ptr> failure_of(std::shared_ptr<cache::Segment> segment) {
+  try {
+    co_await read_all(std::move(segment));
+  } catch (...) {
+    co_return std::current_exception();
+  }
+  co_return nullptr;
+}
+
+MirrorOptions mirror_options() {
+  MirrorOptions options;
+  options.segment_size = kSegmentSize;
+  options.memory_wait = 100ms;
+  return options;
+}
+
+class MirrorTest : public ::testing::Test {
+ protected:
+  // Runs the test's coroutine, then stops the origin so that the io_context runs out of work.
+  void run(std::function<asio::awaitable<void>()> test) {
+    std::exception_ptr failure;
+    asio::co_spawn(io_, test(), [&](std::exception_ptr error) {
+      failure = error;
+      origin_.stop();
+    });
+    io_.run();
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  std::vector<std::string> fields_of(std::string_view method, std::string_view name) const {
+    std::vector<std::string> out;
+    for (const auto& request : origin_.requests()) {
+      if (request.method == method) out.push_back(request.field(name));
+    }
+    return out;
+  }
+
+  asio::io_context io_;
+  TestOrigin origin_{io_};
+  upstream::ConnectionPool pool_{io_.get_executor(), upstream::UpstreamUrl::parse(origin_.url()),
+                                 upstream::UpstreamOptions{}};
+  upstream::UpstreamClient client_{pool_};
+  cache::MemoryStore store_{1 << 20};
+  MirrorOptions options_ = mirror_options();
+  ObjectDirectory directory_{store_, client_, 60s};
+  SegmentSource source_{io_.get_executor(), store_, client_, directory_, options_};
+};
+
+TEST_F(MirrorTest, ConcurrentLookupsShareOneHead) {
+  origin_.objects()[kTarget] = object(2500);
+  std::vector<MetaPtr> metas;
+  run([&]() -> asio::awaitable<void> {
+    co_await concurrently(8, [&](int) -> asio::awaitable<void> {
+      metas.push_back(co_await directory_.lookup(kTarget));
+    });
+  });
+  EXPECT_EQ(origin_.count("HEAD"), 1u);
+  ASSERT_EQ(metas.size(), 8u);
+  for (const auto& meta : metas) EXPECT_EQ(meta, metas.front());
+  EXPECT_TRUE(metas.front()->cacheable()) << metas.front()->not_cacheable_reason();
+  EXPECT_EQ(metas.front()->length(), 2500u);
+}
+
+TEST_F(MirrorTest, FreshMetadataNeedsNoHead) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    auto first = co_await directory_.lookup(kTarget);
+    auto second = co_await directory_.lookup(kTarget);
+    EXPECT_EQ(first, second);
+  });
+  EXPECT_EQ(origin_.count("HEAD"), 1u);
+}
+
+TEST_F(MirrorTest, StaleMetadataIsRevalidatedAndKeepsItsVersion) {
+  OriginObject stale_on_arrival = object(2500);
+  stale_on_arrival.cache_control = "max-age=0";
+  origin_.objects()[kTarget] = stale_on_arrival;
+  // A negative minimum keeps metadata that is stale on arrival, so every lookup revalidates.
+  ObjectDirectory directory(store_, client_, -1h);
+  run([&]() -> asio::awaitable<void> {
+    auto first = co_await directory.lookup(kTarget);
+    EXPECT_TRUE(first->cacheable()) << first->not_cacheable_reason();
+    auto second = co_await directory.lookup(kTarget);
+    EXPECT_TRUE(second->cacheable()) << second->not_cacheable_reason();
+    EXPECT_EQ(second->version(), first->version());
+    EXPECT_EQ(second->length(), 2500u);
+  });
+  ASSERT_EQ(origin_.count("HEAD"), 2u);
+  EXPECT_EQ(fields_of("HEAD", "If-None-Match"), (std::vector<std::string>{"", "\"v1\""}));
+  EXPECT_EQ(fields_of("HEAD", "If-Modified-Since"),
+            (std::vector<std::string>{"", std::string(kLastModified)}));
+}
+
+TEST_F(MirrorTest, RevalidationNoticesAChangedObject) {
+  OriginObject stale_on_arrival = object(2500);
+  stale_on_arrival.cache_control = "max-age=0";
+  origin_.objects()[kTarget] = stale_on_arrival;
+  ObjectDirectory directory(store_, client_, -1h);
+  run([&]() -> asio::awaitable<void> {
+    auto first = co_await directory.lookup(kTarget);
+    origin_.objects()[kTarget].etag = "\"v2\"";
+    auto second = co_await directory.lookup(kTarget);
+    EXPECT_NE(second->version(), first->version());
+    EXPECT_EQ(second->etag().value_or(http::EntityTag{}).opaque, "\"v2\"");
+  });
+  EXPECT_EQ(origin_.count("HEAD"), 2u);
+}
+
+TEST_F(MirrorTest, UncacheableObjectIsAskedForEveryTime) {
+  OriginObject uncacheable = object(2500);
+  uncacheable.cache_control = "no-store";
+  origin_.objects()[kTarget] = uncacheable;
+  run([&]() -> asio::awaitable<void> {
+    auto first = co_await directory_.lookup(kTarget);
+    EXPECT_FALSE(first->cacheable());
+    auto second = co_await directory_.lookup(kTarget);
+    EXPECT_FALSE(second->cacheable());
+  });
+  EXPECT_EQ(origin_.count("HEAD"), 2u);
+  EXPECT_EQ(fields_of("HEAD", "If-None-Match"), (std::vector<std::string>{"", ""}));
+}
+
+TEST_F(MirrorTest, MissingObjectIsPassedOnAsItIs) {
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup("/missing");
+    EXPECT_EQ(meta->status(), 404u);
+    EXPECT_FALSE(meta->cacheable());
+  });
+}
+
+TEST_F(MirrorTest, InvalidateForgetsTheMetadata) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    co_await directory_.lookup(kTarget);
+    directory_.invalidate(kTarget);
+    co_await directory_.lookup(kTarget);
+  });
+  EXPECT_EQ(origin_.count("HEAD"), 2u);
+  EXPECT_EQ(fields_of("HEAD", "If-None-Match"), (std::vector<std::string>{"", ""}));
+}
+
+TEST_F(MirrorTest, RefusalIsRememberedWhileFresh) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    directory_.refuse(kTarget, meta, "ranges ignored");
+    auto again = co_await directory_.lookup(kTarget);
+    EXPECT_FALSE(again->cacheable());
+    EXPECT_EQ(again->not_cacheable_reason(), "ranges ignored");
+  });
+  EXPECT_EQ(origin_.count("HEAD"), 1u);
+}
+
+TEST_F(MirrorTest, UnreachableUpstreamIsAnUpstreamError) {
+  std::string closed_url;
+  {
+    asio::ip::tcp::acceptor probe(io_, {asio::ip::make_address("127.0.0.1"), 0});
+    closed_url = "http://127.0.0.1:" + std::to_string(probe.local_endpoint().port());
+  }
+  upstream::ConnectionPool pool(io_.get_executor(), upstream::UpstreamUrl::parse(closed_url), {});
+  upstream::UpstreamClient client(pool);
+  ObjectDirectory directory(store_, client, 60s);
+  int failures = 0;
+  run([&]() -> asio::awaitable<void> {
+    co_await concurrently(3, [&](int) -> asio::awaitable<void> {
+      try {
+        co_await directory.lookup(kTarget);
+      } catch (const upstream::UpstreamError& error) {
+        EXPECT_EQ(error.kind(), upstream::UpstreamError::Kind::unreachable) << error.what();
+        ++failures;
+      }
+    });
+  });
+  EXPECT_EQ(failures, 3);
+}
+
+TEST_F(MirrorTest, ConcurrentReadersShareOneRangedGet) {
+  origin_.objects()[kTarget] = object(2500);
+  std::vector<SegmentSource::Acquired> acquired;
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    co_await concurrently(6, [&](int) -> asio::awaitable<void> {
+      auto got = co_await source_.acquire(kTarget, meta, 1);
+      EXPECT_EQ(co_await read_all(got.segment), pattern(2500).substr(1000, 1000));
+      acquired.push_back(got);
+    });
+  });
+  EXPECT_EQ(origin_.count("GET"), 1u);
+  EXPECT_EQ(fields_of("GET", "Range"), (std::vector<std::string>{"bytes=1000-1999"}));
+  EXPECT_EQ(fields_of("GET", "If-Match"), (std::vector<std::string>{"\"v1\""}));
+  ASSERT_EQ(acquired.size(), 6u);
+  for (const auto& got : acquired) {
+    EXPECT_EQ(got.segment, acquired.front().segment);
+    EXPECT_EQ(got.source, cache::Source::upstream);
+  }
+}
+
+TEST_F(MirrorTest, CompleteSegmentComesFromMemory) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    auto first = co_await source_.acquire(kTarget, meta, 0);
+    co_await read_all(first.segment);
+    EXPECT_TRUE(source_.all_in_memory(kTarget, meta, 0, 0));
+    auto second = co_await source_.acquire(kTarget, meta, 0);
+    EXPECT_EQ(second.source, cache::Source::memory);
+    EXPECT_EQ(second.segment, first.segment);
+  });
+  EXPECT_EQ(origin_.count("GET"), 1u);
+}
+
+TEST_F(MirrorTest, LastSegmentIsShort) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    auto last = co_await source_.acquire(kTarget, meta, 2);
+    EXPECT_EQ(last.segment->size(), 500u);
+    EXPECT_EQ(co_await read_all(last.segment), pattern(2500).substr(2000));
+  });
+  EXPECT_EQ(fields_of("GET", "Range"), (std::vector<std::string>{"bytes=2000-2499"}));
+}
+
+TEST_F(MirrorTest, WithoutAStrongETagFetchesArePinnedByDate) {
+  origin_.objects()[kTarget] = object(2500, "W/\"v1\"");
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    co_await read_all((co_await source_.acquire(kTarget, meta, 0)).segment);
+  });
+  EXPECT_EQ(fields_of("GET", "If-Unmodified-Since"),
+            (std::vector<std::string>{std::string(kLastModified)}));
+  EXPECT_EQ(fields_of("GET", "If-Match"), (std::vector<std::string>{""}));
+}
+
+TEST_F(MirrorTest, ChangedObjectFailsTheSegmentAndIsLookedUpAgain) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    origin_.objects()[kTarget].etag = "\"v2\"";
+    auto got = co_await source_.acquire(kTarget, meta, 0);
+    auto failure = co_await failure_of(got.segment);
+    EXPECT_THROW(std::rethrow_exception(failure), ObjectChanged);
+
+    // The failed segment is not served again, and the metadata is asked for afresh.
+    auto retry = co_await source_.acquire(kTarget, meta, 0);
+    EXPECT_NE(retry.segment, got.segment);
+    co_await failure_of(retry.segment);
+    auto current = co_await directory_.lookup(kTarget);
+    EXPECT_NE(current->version(), meta->version());
+    auto fresh = co_await source_.acquire(kTarget, current, 0);
+    EXPECT_EQ(co_await read_all(fresh.segment), pattern(2500).substr(0, 1000));
+  });
+  EXPECT_EQ(origin_.count("HEAD"), 2u);
+  EXPECT_EQ(fields_of("GET", "If-Match"), (std::vector<std::string>{"\"v1\"", "\"v1\"", "\"v2\""}));
+}
+
+TEST_F(MirrorTest, ChangedETagIsCaughtWithoutPreconditionSupport) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    origin_.objects()[kTarget].etag = "\"v2\"";
+    origin_.objects()[kTarget].ignore_preconditions = true;
+    auto failure = co_await failure_of((co_await source_.acquire(kTarget, meta, 0)).segment);
+    EXPECT_THROW(std::rethrow_exception(failure), ObjectChanged);
+  });
+}
+
+TEST_F(MirrorTest, ChangedLastModifiedIsCaughtWithoutPreconditionSupport) {
+  origin_.objects()[kTarget] = object(2500, "");
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    origin_.objects()[kTarget].last_modified = "Fri, 02 Feb 2024 12:00:00 GMT";
+    origin_.objects()[kTarget].ignore_preconditions = true;
+    auto failure = co_await failure_of((co_await source_.acquire(kTarget, meta, 0)).segment);
+    EXPECT_THROW(std::rethrow_exception(failure), ObjectChanged);
+  });
+}
+
+TEST_F(MirrorTest, ChangedLengthIsCaught) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    origin_.objects()[kTarget].body = pattern(3000);
+    origin_.objects()[kTarget].ignore_preconditions = true;
+    auto failure = co_await failure_of((co_await source_.acquire(kTarget, meta, 0)).segment);
+    EXPECT_THROW(std::rethrow_exception(failure), ObjectChanged);
+  });
+}
+
+TEST_F(MirrorTest, IgnoredRangesRefuseTheObject) {
+  origin_.objects()[kTarget] = object(2500);
+  origin_.objects()[kTarget].ignore_ranges = true;
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    auto failure = co_await failure_of((co_await source_.acquire(kTarget, meta, 1)).segment);
+    EXPECT_THROW(std::rethrow_exception(failure), RangesIgnored);
+    auto again = co_await directory_.lookup(kTarget);
+    EXPECT_FALSE(again->cacheable());
+  });
+  EXPECT_EQ(origin_.count("HEAD"), 1u);
+}
+
+TEST_F(MirrorTest, PrefetchFetchesEachSegmentOnce) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    for (int round = 0; round < 2; ++round) {
+      for (std::uint64_t i = 0; i < 4; ++i) source_.prefetch(kTarget, meta, i);
+    }
+    // Prefetching never waits; a reader arriving meanwhile joins the fetch under way.
+    auto got = co_await source_.acquire(kTarget, meta, 1);
+    EXPECT_EQ(got.source, cache::Source::upstream);
+    for (int i = 0; i < 200 && !source_.all_in_memory(kTarget, meta, 0, 2); ++i) {
+      co_await sleep_for(5ms);
+    }
+    EXPECT_TRUE(source_.all_in_memory(kTarget, meta, 0, 2));
+  });
+  EXPECT_EQ(origin_.count("GET"), 3u);
+}
+
+TEST_F(MirrorTest, SegmentLargerThanTheMemoryTierIsMemoryExhausted) {
+  origin_.objects()[kTarget] = object(2500);
+  cache::MemoryStore small(kSegmentSize / 2);
+  ObjectDirectory directory(small, client_, 60s);
+  SegmentSource source(io_.get_executor(), small, client_, directory, options_);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory.lookup(kTarget);
+    bool exhausted = false;
+    try {
+      co_await source.acquire(kTarget, meta, 0);
+    } catch (const MemoryExhausted&) {
+      exhausted = true;
+    }
+    EXPECT_TRUE(exhausted);
+  });
+  EXPECT_EQ(origin_.count("GET"), 0u);
+}
+
+TEST_F(MirrorTest, MemoryHeldTooLongIsMemoryExhausted) {
+  origin_.objects()[kTarget] = object(2500);
+  cache::MemoryStore tight(kSegmentSize);
+  ObjectDirectory directory(tight, client_, 60s);
+  SegmentSource source(io_.get_executor(), tight, client_, directory, options_);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory.lookup(kTarget);
+    // Half of the tier stays with a reader of the last segment.
+    auto reader = co_await source.acquire(kTarget, meta, 2);
+    co_await read_all(reader.segment);
+    const auto start = std::chrono::steady_clock::now();
+    bool exhausted = false;
+    try {
+      co_await source.acquire(kTarget, meta, 0);
+    } catch (const MemoryExhausted&) {
+      exhausted = true;
+    }
+    EXPECT_TRUE(exhausted);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, options_.memory_wait);
+  });
+  EXPECT_EQ(origin_.count("GET"), 1u);
+}
+
+}  // namespace
+}  // namespace casserole::mirror
