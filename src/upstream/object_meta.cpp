@@ -4,6 +4,7 @@
 
 #include "http/cache_control.hpp"
 #include "http/header_util.hpp"
+#include "http/http_date.hpp"
 
 namespace casserole::upstream {
 namespace {
@@ -76,6 +77,11 @@ ObjectMeta ObjectMeta::revalidated(const HeaderList& not_modified, Clock::time_p
   HeaderList updates = end_to_end(not_modified);
   // Content-Length of a 304 describes no body; the stored one still describes the object.
   std::erase_if(updates, [](const auto& f) { return http::iequals(f.first, "Content-Length"); });
+  // RFC 9110 §6.6.1: a response without Date is dated when it arrives; keeping the stored Date
+  // would make the refreshed object look as old as the first answer.
+  if (!has_field(updates, "Date")) {
+    updates.emplace_back("Date", http::format_http_date(response_time));
+  }
   std::erase_if(merged, [&](const auto& stored) { return has_field(updates, stored.first); });
   merged.insert(merged.end(), updates.begin(), updates.end());
   return from_head(status_, std::move(merged), request_time, response_time, min_ttl);

@@ -1,6 +1,7 @@
 #include "upstream/upstream_url.hpp"
 
 #include <boost/url/parse.hpp>
+#include <charconv>
 #include <stdexcept>
 
 namespace casserole::upstream {
@@ -21,7 +22,17 @@ UpstreamUrl UpstreamUrl::parse(std::string_view text) {
   out.host = url.host_type() == boost::urls::host_type::ipv6
                  ? std::string(url.encoded_host_address())
                  : std::string(url.encoded_host());
-  out.port = url.has_port() ? std::string(url.port()) : (out.tls ? "443" : "80");
+  out.port = out.tls ? "443" : "80";
+  if (url.has_port() && !url.port().empty()) {
+    // Boost.URL accepts any digits as a port; only 1-65535 can be connected to.
+    std::string_view digits = url.port();
+    unsigned long port = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535) {
+      throw std::invalid_argument("URL port must be 1-65535: " + std::string(text));
+    }
+    out.port = std::to_string(port);
+  }
   out.host_header = std::string(url.encoded_host_and_port());
   out.base_path = std::string(url.encoded_path());
   while (!out.base_path.empty() && out.base_path.back() == '/') out.base_path.pop_back();
