@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   std::cerr << parsed.err;
   if (!parsed.config) return parsed.exit_code;
   try {
-    return casserole::app::run_node(*parsed.config);
+    casserole::app::run_node(*parsed.config);
   } catch (const std::exception& error) {
     std::cerr << "casserole: " << error.what() << std::endl;
     return 1;

@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
@@ -45,7 +47,7 @@ boost::asio::ip::tcp::acceptor listen_on(boost::asio::io_context& io, const Conf
 
 }  // namespace
 
-int run_node(const Config& config) {
+void run_node(const Config& config) {
   boost::asio::io_context io(1);
 
   mirror::MirrorOptions mirror_options{
@@ -80,7 +82,10 @@ int run_node(const Config& config) {
   std::cerr << "casserole " CASSEROLE_VERSION " listening on " << config.listen_host << ":"
             << config.listen_port << ", mirroring " << config.mirror_url << std::endl;
   io.run();
-  return 0;
+  // Sessions and fetches still suspended in `io` refer to the pieces declared after it, which
+  // would be destroyed first; nothing is buffered that needs writing, so end the process here.
+  std::fflush(stderr);
+  std::_Exit(0);
 }
 
 }  // namespace casserole::app

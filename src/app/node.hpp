@@ -1,13 +1,14 @@
 // Node: one running Casserole node, every piece wired from the configuration: the upstream
 // connection pool, the memory tier, the object directory and segment source, the handlers and
-// the client listener, all on one I/O thread. run() serves until SIGINT or SIGTERM.
+// the client listener, all on one I/O thread. It serves until SIGINT or SIGTERM, then ends the
+// process at once: open connections are cut, and nothing held in memory needs saving.
 #pragma once
 
 #include "app/config.hpp"
 
 namespace casserole::app {
 
-// Returns the process exit code; throws on a start-up failure (cannot listen, bad TLS files).
-int run_node(const Config& config);
+// Does not return once serving; throws on a start-up failure (cannot listen, bad TLS files).
+[[noreturn]] void run_node(const Config& config);
 
 }  // namespace casserole::app

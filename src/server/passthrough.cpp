@@ -156,8 +156,11 @@ boost::asio::awaitable<void> Passthrough::relay_response(Exchange& exchange,
     header.insert(field.name_string(), field.value());
   }
   bool body = response_has_body(message.result_int(), exchange.head());
-  bool chunked = body && !response.content_length();
+  // A body of unknown length is chunked for HTTP/1.1 clients; HTTP/1.0 ones read to the close.
+  bool unknown_length = body && !response.content_length();
+  bool chunked = unknown_length && exchange.request().version() >= 11;
   if (chunked) header.set(http::field::transfer_encoding, "chunked");
+  if (unknown_length && !chunked) exchange.close_after();
   exchange.note_source(cache::Source::upstream);
   co_await exchange.write_header(header);
   if (!body) co_return;
