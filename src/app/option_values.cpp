@@ -119,14 +119,28 @@ std::vector<std::string> split_list(std::string_view text) {
   return items;
 }
 
+namespace {
+
+// Boost.URL takes any digits as a port and wraps large ones; only 1-65535 can be used.
+std::optional<std::uint16_t> port_of(std::string_view digits) {
+  unsigned long port = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port == 0 ||
+      port > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(port);
+}
+
+}  // namespace
+
 std::optional<HostPort> parse_host_port(std::string_view text) {
   const auto authority = boost::urls::parse_authority(text);
   if (!authority || authority->has_userinfo() || authority->encoded_host().empty() ||
-      authority->host_type() == boost::urls::host_type::ipvfuture ||
-      authority->port_number() == 0) {
+      authority->host_type() == boost::urls::host_type::ipvfuture || !port_of(authority->port())) {
     return std::nullopt;
   }
-  return HostPort{authority->host_address(), authority->port_number()};
+  return HostPort{authority->host_address(), *port_of(authority->port())};
 }
 
 std::string format_host_port(const HostPort& address) {
@@ -141,7 +155,7 @@ std::optional<std::string> parse_http_url(std::string_view text) {
   if ((scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) ||
       parsed->encoded_host().empty() || parsed->has_userinfo() || parsed->has_query() ||
       parsed->has_fragment() || parsed->host_type() == boost::urls::host_type::ipvfuture ||
-      (parsed->has_port() && parsed->port_number() == 0)) {
+      (parsed->has_port() && !port_of(parsed->port()))) {
     return std::nullopt;
   }
   boost::urls::url url(*parsed);

@@ -24,7 +24,6 @@ class Signal {
   }
 
   void notify_all();
-  bool has_waiters() const { return !waiters_.empty(); }
 
  private:
   std::list<boost::asio::steady_timer*> waiters_;

@@ -77,12 +77,14 @@ ObjectMeta ObjectMeta::revalidated(const HeaderList& not_modified, Clock::time_p
   HeaderList updates = end_to_end(not_modified);
   // Content-Length of a 304 describes no body; the stored one still describes the object.
   std::erase_if(updates, [](const auto& f) { return http::iequals(f.first, "Content-Length"); });
-  // RFC 9110 §6.6.1: a response without Date is dated when it arrives; keeping the stored Date
-  // would make the refreshed object look as old as the first answer.
+  // The 304 is a new answer: its own Date and Age (or their absence) date it, not the first
+  // answer's. RFC 9110 §6.6.1: a response without Date is dated when it arrives.
   if (!has_field(updates, "Date")) {
     updates.emplace_back("Date", http::format_http_date(response_time));
   }
-  std::erase_if(merged, [&](const auto& stored) { return has_field(updates, stored.first); });
+  std::erase_if(merged, [&](const auto& stored) {
+    return has_field(updates, stored.first) || http::iequals(stored.first, "Age");
+  });
   merged.insert(merged.end(), updates.begin(), updates.end());
   return from_head(status_, std::move(merged), request_time, response_time, min_ttl);
 }

@@ -203,7 +203,6 @@ TEST(Signal, WaitUntilTimesOut) {
   io.run();
   EXPECT_EQ(notified, false);
   EXPECT_GE(std::chrono::steady_clock::now() - start, 30ms);
-  EXPECT_FALSE(signal.has_waiters());
 }
 
 TEST(Signal, NotifyAllWakesEveryWaiter) {
@@ -223,14 +222,12 @@ TEST(Signal, NotifyAllWakesEveryWaiter) {
       io,
       [&]() -> asio::awaitable<void> {
         co_await sleep_for(10ms);
-        EXPECT_TRUE(signal.has_waiters());
         signal.notify_all();
       },
       rethrow);
   io.run();
   EXPECT_EQ(woken, std::vector<bool>(3, true));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
-  EXPECT_FALSE(signal.has_waiters());
 }
 
 TEST(Signal, NotifyWithoutWaitersIsHarmless) {
@@ -255,9 +252,8 @@ TEST(Signal, WaiterDestroyedWhileSuspendedUnregisters) {
     asio::io_context io;
     asio::co_spawn(io, signal.wait(), asio::detached);
     io.run_for(10ms);
-    EXPECT_TRUE(signal.has_waiters());
   }
-  EXPECT_FALSE(signal.has_waiters());
+  // The waiter's timer died with its coroutine: notifying must not touch it (ASan catches that).
   signal.notify_all();
 }
 

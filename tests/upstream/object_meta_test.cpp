@@ -278,6 +278,16 @@ TEST(ObjectMeta, RevalidatedBy304WithoutDateCountsFromItsArrival) {
   EXPECT_TRUE(refreshed.fresh(later + 1h - 1s));
 }
 
+TEST(ObjectMeta, RevalidatedIgnoresTheFirstAnswersAge) {
+  // The first answer came through a cache that had held it 3000 s; the 304 is a new answer.
+  const ObjectMeta stored = head(set(cacheable_headers(), "Age", "3000"));
+  const Clock::time_point later = kNow + 2h;
+  const ObjectMeta refreshed = stored.revalidated(
+      {{"Date", http::format_http_date(later)}, {"ETag", "\"v1\""}}, later, later, kMinTtl);
+  EXPECT_EQ(refreshed.age(later), 0s);
+  EXPECT_TRUE(refreshed.fresh(later + 1h - 1s));
+}
+
 TEST(ObjectMeta, RevalidatedCanTurnUncacheable) {
   const ObjectMeta stored = head(cacheable_headers());
   const Clock::time_point later = kNow + 2h;
