@@ -17,6 +17,8 @@ struct Uncacheable {
   Headers headers;
 };
 
+void PrintTo(const Uncacheable& value, std::ostream* out) { *out << value.name; }
+
 class NotCached : public testing::TestWithParam<Uncacheable> {};
 
 TEST_P(NotCached, IsStreamedThroughAndNeverStored) {
