@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <random>
+#include <utility>
 
 #include "mirror/mirror_error.hpp"
 
@@ -92,12 +94,15 @@ boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mi
         all_in_memory && segments_.all_in_memory(target, meta, part.first / size, part.last / size);
   }
 
+  // Held and handed to stream_range, so it cannot be evicted while the header goes out.
+  std::optional<mirror::SegmentSource::Acquired> first_segment;
   if (!plan.parts.empty()) {
     const auto& first = plan.parts.front();
-    auto acquired = co_await segments_.acquire(target, meta, first.first / size);
+    first_segment = co_await segments_.acquire(target, meta, first.first / size);
     std::size_t offset = first.first % size;
-    co_await acquired.segment->wait_beyond(offset);
-    if (acquired.segment->filled() <= offset) std::rethrow_exception(acquired.segment->failure());
+    auto& segment = *first_segment->segment;
+    co_await segment.wait_beyond(offset);
+    if (segment.filled() <= offset) std::rethrow_exception(segment.failure());
   }
 
   exchange.note_source(plan.parts.empty() || all_in_memory ? cache::Source::memory
@@ -109,7 +114,8 @@ boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mi
 
   for (const auto& part : plan.parts) {
     if (!part.prefix.empty()) co_await exchange.write_body(part.prefix);
-    co_await stream_range(exchange, meta, part.first, part.last, last_wanted_segment);
+    co_await stream_range(exchange, meta, part.first, part.last, last_wanted_segment,
+                          std::exchange(first_segment, std::nullopt));
   }
   if (!plan.epilogue.empty()) co_await exchange.write_body(plan.epilogue);
 }
@@ -117,11 +123,17 @@ boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mi
 boost::asio::awaitable<void> MirrorHandler::stream_range(Exchange& exchange,
                                                          const mirror::MetaPtr& meta,
                                                          std::uint64_t first, std::uint64_t last,
-                                                         std::uint64_t last_wanted_segment) {
+                                                         std::uint64_t last_wanted_segment,
+                                                         std::optional<Acquired> first_segment) {
   const std::uint64_t size = options_.segment_size;
   const std::string target(exchange.target());
   for (std::uint64_t index = first / size; index <= last / size; ++index) {
-    auto acquired = co_await segments_.acquire(target, meta, index);
+    Acquired acquired{};
+    if (first_segment) {
+      acquired = std::move(*std::exchange(first_segment, std::nullopt));
+    } else {
+      acquired = co_await segments_.acquire(target, meta, index);
+    }
     for (std::uint64_t ahead = index + 1;
          ahead <= std::min(last_wanted_segment, index + options_.read_ahead); ++ahead) {
       segments_.prefetch(target, meta, ahead);

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <optional>
 
 #include "mirror/mirror_options.hpp"
 #include "mirror/object_directory.hpp"
@@ -29,9 +30,13 @@ class MirrorHandler {
  private:
   boost::asio::awaitable<void> respond(Exchange& exchange, const mirror::MetaPtr& meta,
                                        ResponsePlan& plan);
+  using Acquired = mirror::SegmentSource::Acquired;
+  // Streams bytes [first, last] of the object; `first_segment`, when given, is the segment
+  // holding `first`, already acquired.
   boost::asio::awaitable<void> stream_range(Exchange& exchange, const mirror::MetaPtr& meta,
                                             std::uint64_t first, std::uint64_t last,
-                                            std::uint64_t last_wanted_segment);
+                                            std::uint64_t last_wanted_segment,
+                                            std::optional<Acquired> first_segment);
 
   mirror::ObjectDirectory& directory_;
   mirror::SegmentSource& segments_;
