@@ -8,7 +8,8 @@ scripts/setup.sh
 
 # Tests mostly wait on sockets and child processes, so more tests than cores run at once.
 parallel=$(( $(nproc) * 2 ))
-export CCACHE_NOHASHDIR=1
+# ccache (installed by setup.sh) shares objects between checkouts in different directories.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 
 run_suite() {
   local dir=$1; shift
