@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -70,9 +72,14 @@ TEST(ParseConfig, Defaults) {
   EXPECT_TRUE(config.access_log);
 }
 
+// A file of its own per test: ctest runs tests in parallel processes.
 class TempFile {
  public:
-  TempFile() : path_(std::filesystem::temp_directory_path() / "casserole_config_test_ca.pem") {
+  TempFile() {
+    std::string name = std::filesystem::temp_directory_path() / "casserole_config_test_XXXXXX";
+    int fd = mkstemp(name.data());
+    if (fd >= 0) close(fd);
+    path_ = name;
     std::ofstream(path_) << "PEM\n";
   }
   ~TempFile() { std::filesystem::remove(path_); }

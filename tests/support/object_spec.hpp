@@ -4,7 +4,6 @@
 // name only what a test cares about.
 #pragma once
 
-#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -12,6 +11,13 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+// Declared, not included: most users of this header never touch JSON, and Boost.JSON's headers
+// are a large part of a test file's compile time.
+namespace boost::json {
+class object;
+class value;
+}  // namespace boost::json
 
 namespace casserole::test {
 
