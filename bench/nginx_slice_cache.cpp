@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "support/nginx_origin.hpp"
 #include "support/ports.hpp"
 
 namespace casserole::bench {
@@ -54,18 +55,7 @@ void NginxSliceCache::write_config(std::uint16_t upstream_port) const {
   const auto& d = dir_.path();
   std::ostringstream config;
   // One worker, as Casserole has one I/O thread: the ratios compare one core against one core.
-  config << "daemon off;\n"
-         << "master_process off;\n"
-         << "worker_processes 1;\n"
-         << "pid " << quoted(d / "nginx.pid") << ";\n"
-         << "error_log " << quoted(d / "error.log") << " notice;\n"
-         << "events { worker_connections 1024; }\n"
-         << "http {\n"
-         << "  default_type application/octet-stream;\n"
-         << "  access_log off;\n";
-  for (const char* kind : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
-    config << "  " << kind << "_temp_path " << quoted(d / "tmp" / kind) << ";\n";
-  }
+  config << test::nginx_config_preamble(d) << "  access_log off;\n";
   // sendfile and tcp_nopush as in Debian's stock nginx.conf, which operators start from.
   config << "  sendfile on;\n"
          << "  tcp_nopush on;\n"

@@ -1,4 +1,5 @@
 #include "async/single_flight.hpp"
+#include "support/coroutine_testing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,16 +21,8 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  co_await timer.async_wait(asio::use_awaitable);
-}
-
-// Fails the test on an exception that escapes a coroutine instead of losing it.
-void rethrow(std::exception_ptr error) {
-  if (error) std::rethrow_exception(error);
-}
+using test::rethrow;
+using test::sleep_for;
 
 TEST(SingleFlight, ConcurrentCallersShareOneRun) {
   asio::io_context io;

@@ -1,4 +1,5 @@
 #include "cache/memory_store.hpp"
+#include "support/coroutine_testing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,20 +20,13 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using test::rethrow;
+using test::sleep_for;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::uint64_t kSegment = 100;
 // Ten segments: S3-FIFO's small queue holds one.
 constexpr std::uint64_t kLimit = 10 * kSegment;
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  co_await timer.async_wait(asio::use_awaitable);
-}
-
-void rethrow(std::exception_ptr error) {
-  if (error) std::rethrow_exception(error);
-}
 
 // Charges, builds and indexes a segment the way the mirror does; the caller may keep the pointer
 // (a reader) or drop it (the index alone holds it).

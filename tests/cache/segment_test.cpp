@@ -1,4 +1,5 @@
 #include "cache/segment.hpp"
+#include "support/coroutine_testing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,15 +19,8 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  co_await timer.async_wait(asio::use_awaitable);
-}
-
-void rethrow(std::exception_ptr error) {
-  if (error) std::rethrow_exception(error);
-}
+using test::rethrow;
+using test::sleep_for;
 
 std::shared_ptr<Segment> make_segment(std::size_t size) {
   auto budget = std::make_shared<MemoryBudget>(1 << 20);

@@ -16,6 +16,7 @@
 #include "mirror/mirror_error.hpp"
 #include "mirror/object_directory.hpp"
 #include "mirror/segment_source.hpp"
+#include "support/coroutine_testing.hpp"
 #include "test_origin.hpp"
 #include "upstream/upstream_error.hpp"
 
@@ -24,6 +25,8 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using test::rethrow;
+using test::sleep_for;
 using testing::OriginObject;
 using testing::TestOrigin;
 
@@ -43,11 +46,6 @@ OriginObject object(std::size_t size, std::string etag = "\"v1\"") {
   out.etag = std::move(etag);
   out.last_modified = kLastModified;
   return out;
-}
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
-  co_await timer.async_wait(asio::use_awaitable);
 }
 
 // Runs body(0) .. body(n - 1) as concurrent coroutines and waits for all of them.

@@ -122,25 +122,31 @@ void NginxOrigin::generate_certificate() {
   }
 }
 
-void NginxOrigin::write_config(const Options& options) {
-  const auto& d = dir_.path();
+std::string nginx_config_preamble(const std::filesystem::path& dir) {
   std::ostringstream config;
   config << "daemon off;\n"
          << "master_process off;\n"
          << "worker_processes 1;\n"
-         << "pid " << quoted(d / "nginx.pid") << ";\n"
-         << "error_log " << quoted(d / "error.log") << " notice;\n"
+         << "pid " << quoted(dir / "nginx.pid") << ";\n"
+         << "error_log " << quoted(dir / "error.log") << " notice;\n"
          << "events { worker_connections 1024; }\n"
          << "http {\n"
          << "  default_type application/octet-stream;\n";
+  for (const char* kind : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
+    config << "  " << kind << "_temp_path " << quoted(dir / "tmp" / kind) << ";\n";
+  }
+  return config.str();
+}
+
+void NginxOrigin::write_config(const Options& options) {
+  const auto& d = dir_.path();
+  std::ostringstream config;
+  config << nginx_config_preamble(d);
   if (std::filesystem::exists(kMimeTypes)) config << "  include " << kMimeTypes << ";\n";
   config << "  log_format casserole escape=none "
          << "'$request_method\t$request_uri\t$http_range\t$status\t$body_bytes_sent\t"
          << "$http_if_match\t$http_if_unmodified_since';\n"
          << "  access_log " << quoted(d / "access.log") << " casserole;\n";
-  for (const char* kind : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
-    config << "  " << kind << "_temp_path " << quoted(d / "tmp" / kind) << ";\n";
-  }
   config << "  sendfile on;\n"
          << "  keepalive_requests 100000;\n"
          << "  server {\n"

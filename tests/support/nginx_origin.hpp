@@ -29,6 +29,10 @@ struct AccessLogEntry {
   std::uint64_t bytes = 0;  // body bytes sent
 };
 
+// The start of an nginx.conf for a private foreground nginx in `dir` (one worker; pid, error log
+// and temp paths inside `dir`), ending inside an open `http {` block for the caller to finish.
+std::string nginx_config_preamble(const std::filesystem::path& dir);
+
 class NginxOrigin {
  public:
   struct Options {
