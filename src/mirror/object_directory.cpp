@@ -11,17 +11,28 @@ std::string meta_key(const std::string& target) {
   return "meta " + target;
 }
 
+// How long a "not cacheable" answer is trusted. Long enough that a burst of requests for an
+// uncacheable object goes straight through instead of each asking with HEAD first; short
+// enough that an object which becomes cacheable (a 404 that appears, an outage's 503) is
+// cached soon after.
+constexpr auto kRefusalLifetime = std::chrono::seconds(10);
+
 struct MetaEntry : cache::Cached {
-  MetaEntry(cache::MemoryBudget::Charge charge, MetaPtr m)
-      : Cached(std::move(charge)), meta(std::move(m)) {}
+  MetaEntry(cache::MemoryBudget::Charge charge, MetaPtr m, Clock::time_point refused_until)
+      : Cached(std::move(charge)), meta(std::move(m)), refused_until(refused_until) {}
+  // Cacheable metadata is good while fresh; a refusal until refused_until.
+  bool valid(Clock::time_point now) const {
+    return meta->cacheable() ? meta->fresh(now) : now < refused_until;
+  }
   MetaPtr meta;
+  Clock::time_point refused_until;
 };
 
 }  // namespace
 
 boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target) {
   auto entry = store_.find<MetaEntry>(meta_key(target));
-  if (entry && entry->meta->fresh(Clock::now())) co_return entry->meta;
+  if (entry && entry->valid(Clock::now())) co_return entry->meta;
   co_return co_await heads_.run(meta_key(target), [this, &target] { return ask_upstream(target); });
 }
 
@@ -40,19 +51,18 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string&
     meta = std::make_shared<upstream::ObjectMeta>(upstream::ObjectMeta::from_head(
         response->status(), response->headers(), request_time, response_time, min_ttl_));
   }
-  if (meta->cacheable()) {
-    remember(target, meta);
-  } else {
-    store_.erase(meta_key(target));
-  }
+  remember(target, meta, response_time + kRefusalLifetime);
   co_return meta;
 }
 
-void ObjectDirectory::remember(const std::string& target, MetaPtr meta) {
-  // Metadata is small; when memory is all in use it is simply not kept this time.
+void ObjectDirectory::remember(const std::string& target, MetaPtr meta,
+                               Clock::time_point refused_until) {
+  // The old entry goes first so its memory counts toward the new one's. Metadata is small;
+  // when memory is all in use it is simply not kept this time.
+  store_.erase(meta_key(target));
   if (auto charge = store_.try_charge(meta->footprint())) {
     store_.insert(meta_key(target),
-                  std::make_shared<MetaEntry>(std::move(*charge), std::move(meta)));
+                  std::make_shared<MetaEntry>(std::move(*charge), std::move(meta), refused_until));
   }
 }
 
@@ -61,7 +71,9 @@ void ObjectDirectory::invalidate(const std::string& target) {
 }
 
 void ObjectDirectory::refuse(const std::string& target, const MetaPtr& meta, std::string reason) {
-  remember(target, std::make_shared<upstream::ObjectMeta>(meta->refused(std::move(reason))));
+  auto now = Clock::now();
+  remember(target, std::make_shared<upstream::ObjectMeta>(meta->refused(std::move(reason))),
+           now + meta->remaining_freshness(now));
 }
 
 }  // namespace casserole::mirror

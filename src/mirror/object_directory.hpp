@@ -1,7 +1,8 @@
 // ObjectDirectory: the metadata of objects, from the memory tier while fresh, otherwise from one
 // HEAD to the upstream however many requests ask at once (a conditional HEAD when a stale copy is
 // held, so an unchanged object keeps its version and with it its cached segments). Metadata of
-// cacheable objects is kept; so is a refusal recorded with refuse() until it goes stale.
+// cacheable objects is kept while fresh; an answer that an object is not cacheable is kept for a
+// few seconds, and a refusal recorded with refuse() for as long as the metadata stays fresh.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -33,7 +34,8 @@ class ObjectDirectory {
 
  private:
   boost::asio::awaitable<MetaPtr> ask_upstream(const std::string& target);
-  void remember(const std::string& target, MetaPtr meta);
+  void remember(const std::string& target, MetaPtr meta,
+                std::chrono::system_clock::time_point refused_until);
 
   cache::MemoryStore& store_;
   upstream::UpstreamClient& upstream_;

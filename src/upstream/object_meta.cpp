@@ -100,8 +100,8 @@ std::chrono::seconds ObjectMeta::age(Clock::time_point now) const {
   return http::current_age(freshness_, response_time_, now);
 }
 
-bool ObjectMeta::fresh(Clock::time_point now) const {
-  return freshness_.lifetime > age(now);
+std::chrono::seconds ObjectMeta::remaining_freshness(Clock::time_point now) const {
+  return freshness_.lifetime - age(now);
 }
 
 std::vector<std::string> ObjectMeta::vary_fields() const {

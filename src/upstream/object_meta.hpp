@@ -39,7 +39,8 @@ class ObjectMeta {
   const std::string& not_cacheable_reason() const { return reason_; }
 
   std::chrono::seconds age(Clock::time_point now) const;
-  bool fresh(Clock::time_point now) const;
+  std::chrono::seconds remaining_freshness(Clock::time_point now) const;
+  bool fresh(Clock::time_point now) const { return remaining_freshness(now).count() > 0; }
   // Field names listed in Vary: a request carrying any of them wants a variant we did not fetch.
   std::vector<std::string> vary_fields() const;
 

@@ -34,6 +34,7 @@ TEST_P(NotCached, IsStreamedThroughAndNeverStored) {
   auto gets = mirror.requests("/object", "GET");
   ASSERT_EQ(gets.size(), 2u) << "each request goes to the upstream";
   for (const auto& request : gets) EXPECT_EQ(request.range, "") << "streamed whole, not segmented";
+  EXPECT_EQ(mirror.requests("/object", "HEAD").size(), 1u) << "the refusal is remembered";
 }
 
 INSTANTIATE_TEST_SUITE_P(
