@@ -2,6 +2,8 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include "upstream/upstream_error.hpp"
+
 namespace casserole::mirror {
 namespace {
 
@@ -41,7 +43,15 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string&
   upstream::HeaderList conditions;
   if (stale && stale->meta->cacheable()) conditions = stale->meta->revalidation_conditions();
   auto request_time = Clock::now();
-  auto response = co_await upstream_.fetch(boost::beast::http::verb::head, target, conditions);
+  std::unique_ptr<upstream::UpstreamResponse> response;
+  try {
+    response = co_await upstream_.fetch(boost::beast::http::verb::head, target, conditions);
+  } catch (const upstream::UpstreamError&) {
+    // RFC 9111 §4.2.4: a cache that cannot reach the origin may serve what it has, unless the
+    // object forbids it. The upstream is a single point of failure only for what we lack.
+    if (!stale || !stale->meta->cacheable() || !stale->meta->may_serve_stale()) throw;
+  }
+  if (!response) co_return stale->meta;
   auto response_time = Clock::now();
   MetaPtr meta;
   if (response->status() == 304 && !conditions.empty()) {

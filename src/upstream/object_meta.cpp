@@ -104,6 +104,11 @@ std::chrono::seconds ObjectMeta::remaining_freshness(Clock::time_point now) cons
   return freshness_.lifetime - age(now);
 }
 
+bool ObjectMeta::may_serve_stale() const {
+  auto cc = http::parse_cache_control(joined_values(headers_, "Cache-Control"));
+  return !cc.must_revalidate && !cc.proxy_revalidate && !cc.no_cache;
+}
+
 std::vector<std::string> ObjectMeta::vary_fields() const {
   std::vector<std::string> out;
   std::string vary = joined_values(headers_, "Vary");

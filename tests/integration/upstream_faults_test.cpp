@@ -17,7 +17,9 @@ struct Uncacheable {
   Headers headers;
 };
 
-void PrintTo(const Uncacheable& value, std::ostream* out) { *out << value.name; }
+void PrintTo(const Uncacheable& value, std::ostream* out) {
+  *out << value.name;
+}
 
 class NotCached : public testing::TestWithParam<Uncacheable> {};
 
@@ -224,6 +226,26 @@ TEST(UpstreamFaults, StaleMetadataIsRevalidatedAndKeepsItsSegments) {
   ASSERT_EQ(heads.size(), 2u);
   EXPECT_EQ(heads[1].if_none_match, "\"v1\"");
   EXPECT_EQ(mirror.requests("/fresh", "GET").size(), 2u) << "segments were fetched again";
+}
+
+TEST(UpstreamFaults, StaleObjectsAreServedWhileTheUpstreamIsDown) {
+  FaultMirror mirror({"--segment-size=1M", "--min-ttl=1s"});
+  Headers headers = cacheable_headers();
+  headers[0].second = "max-age=2";
+  mirror.origin.put_object("/kept", {.size = 2 * kMiB, .seed = 17, .headers = headers});
+  Headers strict = headers;
+  strict[0].second = "max-age=2, must-revalidate";
+  mirror.origin.put_object("/strict", {.size = 1000, .seed = 18, .headers = strict});
+  ASSERT_EQ(get(mirror.url("/kept")).body_sha256, pattern_sha256(17, 0, 2 * kMiB));
+  ASSERT_EQ(get(mirror.url("/strict")).status, 200);
+
+  mirror.origin.process().stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  Response kept = get(mirror.url("/kept"));
+  EXPECT_EQ(kept.status, 200);
+  EXPECT_EQ(kept.body_sha256, pattern_sha256(17, 0, 2 * kMiB));
+  EXPECT_EQ(kept.header("X-Casserole-Source"), "memory");
+  EXPECT_EQ(get(mirror.url("/strict")).status, 502) << "must-revalidate forbids serving stale";
 }
 
 TEST(UpstreamFaults, ConcurrentRequestsForNewMetadataMakeOneHead) {

@@ -288,6 +288,16 @@ TEST(ObjectMeta, RevalidatedIgnoresTheFirstAnswersAge) {
   EXPECT_TRUE(refreshed.fresh(later + 1h - 1s));
 }
 
+TEST(ObjectMeta, StaleMayBeServedUnlessTheObjectForbidsIt) {
+  EXPECT_TRUE(head(cacheable_headers()).may_serve_stale());
+  for (const char* directive : {"must-revalidate", "proxy-revalidate", "no-cache"}) {
+    EXPECT_FALSE(
+        head(set(cacheable_headers(), "Cache-Control", std::string("max-age=3600, ") + directive))
+            .may_serve_stale())
+        << directive;
+  }
+}
+
 TEST(ObjectMeta, RevalidatedCanTurnUncacheable) {
   const ObjectMeta stored = head(cacheable_headers());
   const Clock::time_point later = kNow + 2h;
