@@ -8,14 +8,9 @@
 #include <vector>
 
 #include "support/nginx_origin.hpp"
-#include "support/ports.hpp"
 
 namespace casserole::bench {
 namespace {
-
-constexpr auto kStartTimeout = std::chrono::seconds(10);
-constexpr int kStartAttempts = 3;
-constexpr const char* kNginx = "/usr/sbin/nginx";
 
 // nginx config strings are double-quoted so that paths with spaces work.
 std::string quoted(const std::filesystem::path& path) {
@@ -27,19 +22,11 @@ std::string quoted(const std::filesystem::path& path) {
 NginxSliceCache::NginxSliceCache(std::uint16_t upstream_port) {
   std::filesystem::create_directories(dir_.path() / "tmp");
   std::filesystem::create_directories(dir_.path() / "cache");
-  // free_port() can race with another process taking the port; nginx then exits, so retry.
-  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
-    port_ = test::free_port();
+  auto started = test::start_private_nginx(dir_.path(), [&](std::uint16_t port) {
+    port_ = port;
     write_config(upstream_port);
-    process_.emplace(std::vector<std::string>{kNginx, "-p", dir_.path().string(), "-c",
-                                              (dir_.path() / "nginx.conf").string(), "-e",
-                                              (dir_.path() / "error.log").string()},
-                     dir_.path() / "nginx.out");
-    if (process_->wait_until_listening(port_, kStartTimeout)) return;
-    process_->stop();
-  }
-  throw std::runtime_error("nginx slice cache did not start; error log:\n" + error_log() +
-                           "\noutput:\n" + process_->log());
+  });
+  process_.emplace(std::move(started.process));
 }
 
 std::string NginxSliceCache::url() const {

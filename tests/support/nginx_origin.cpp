@@ -47,23 +47,32 @@ Number log_number(std::string_view field) {
 
 }  // namespace
 
+StartedNginx start_private_nginx(const std::filesystem::path& dir,
+                                 const std::function<void(std::uint16_t port)>& write_config) {
+  std::optional<Process> process;
+  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
+    std::uint16_t port = free_port();
+    write_config(port);
+    process.emplace(
+        std::vector<std::string>{kNginx, "-p", dir.string(), "-c", (dir / "nginx.conf").string(),
+                                 "-e", (dir / "error.log").string()},
+        dir / "nginx.out");
+    if (process->wait_until_listening(port, kStartTimeout)) return {std::move(*process), port};
+    process->stop();
+  }
+  throw std::runtime_error("nginx did not start; error log:\n" + read_file(dir / "error.log") +
+                           "\noutput:\n" + process->log());
+}
+
 NginxOrigin::NginxOrigin(Options options) : docroot_(dir_.path() / "www"), tls_(options.tls) {
   std::filesystem::create_directories(docroot_);
   std::filesystem::create_directories(dir_.path() / "tmp");
   if (tls_) generate_certificate();
-  // free_port() can race with another process taking the port; nginx then exits, so retry.
-  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
-    port_ = free_port();
+  auto started = start_private_nginx(dir_.path(), [&](std::uint16_t port) {
+    port_ = port;
     write_config(options);
-    process_.emplace(std::vector<std::string>{kNginx, "-p", dir_.path().string(), "-c",
-                                              (dir_.path() / "nginx.conf").string(), "-e",
-                                              (dir_.path() / "error.log").string()},
-                     dir_.path() / "nginx.out");
-    if (process_->wait_until_listening(port_, kStartTimeout)) return;
-    process_->stop();
-  }
-  throw std::runtime_error("nginx did not start; error log:\n" + error_log() + "\noutput:\n" +
-                           process_->log());
+  });
+  process_.emplace(std::move(started.process));
 }
 
 std::string NginxOrigin::url() const {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,16 @@ struct AccessLogEntry {
 // The start of an nginx.conf for a private foreground nginx in `dir` (one worker; pid, error log
 // and temp paths inside `dir`), ending inside an open `http {` block for the caller to finish.
 std::string nginx_config_preamble(const std::filesystem::path& dir);
+
+// Starts a private foreground nginx run from dir/nginx.conf, which write_config writes for the
+// port it is given. free_port() can race with another process taking the port, and nginx then
+// exits, so a few ports are tried. Throws, with nginx's error log, if it never listens.
+struct StartedNginx {
+  Process process;
+  std::uint16_t port;
+};
+StartedNginx start_private_nginx(const std::filesystem::path& dir,
+                                 const std::function<void(std::uint16_t port)>& write_config);
 
 class NginxOrigin {
  public:
