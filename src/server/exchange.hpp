@@ -33,6 +33,7 @@ class Exchange {
   boost::beast::flat_buffer& buffer() { return buffer_; }
   std::string_view target() const { return request().target(); }
   bool head() const { return request().method() == boost::beast::http::verb::head; }
+  bool has_body() const { return parser_.chunked() || parser_.content_length().value_or(0) > 0; }
   // A request field's value, empty when absent.
   std::string_view field(std::string_view name) const;
 

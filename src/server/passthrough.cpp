@@ -55,10 +55,8 @@ bool response_has_body(unsigned status, bool head) {
 
 boost::asio::awaitable<void> Passthrough::relay(Exchange& exchange) {
   upstream::HeaderList headers = forwarded_fields(exchange.request());
-  const auto& parser = exchange.parser();
-  bool has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
   std::unique_ptr<upstream::UpstreamResponse> response;
-  if (has_body) {
+  if (exchange.has_body()) {
     response = co_await send_with_body(exchange, headers);
   } else {
     response = co_await upstream_.fetch(exchange.request().method(), exchange.target(), headers);
@@ -74,16 +72,12 @@ boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> Passthrough:
   auto lease = co_await pool.acquire();
   auto& connection = *lease.connection;
 
-  http::request<http::empty_body> request{exchange.request().method(),
-                                          pool.url().target_for(exchange.target()), 11};
-  request.set(http::field::host, pool.url().host_header);
-  for (const auto& [name, value] : headers) request.insert(name, value);
+  auto request = upstream_.request_for(exchange.request().method(), exchange.target(), headers);
   if (parser.chunked()) {
     request.chunked(true);
   } else {
     request.content_length(parser.content_length());
   }
-  request.keep_alive(true);
 
   boost::beast::error_code ec;
   auto guarded = boost::asio::redirect_error(boost::asio::use_awaitable, ec);
@@ -147,7 +141,7 @@ boost::asio::awaitable<void> Passthrough::relay_response(Exchange& exchange,
   Exchange::ResponseHeader header;
   header.result(message.result_int());
   header.reason(message.reason());
-  std::string connection(upstream::first_value(response.headers(), "Connection"));
+  std::string_view connection = message[http::field::connection];
   for (const auto& field : message) {
     if (casserole::http::is_hop_by_hop(field.name_string()) ||
         casserole::http::list_contains(connection, field.name_string())) {

@@ -122,7 +122,7 @@ boost::asio::awaitable<void> Server::handle(Exchange& exchange) {
       .method = request.method_string(),
       .target = exchange.target(),
       .has_authorization = request.count(http::field::authorization) > 0,
-      .has_body = exchange.parser().chunked() || exchange.parser().content_length().value_or(0) > 0,
+      .has_body = exchange.has_body(),
   };
   if (route(facts, passthrough_patterns_) == Route::mirror) {
     co_await mirror_.serve(exchange);

@@ -11,12 +11,19 @@
 namespace casserole::upstream {
 namespace http = boost::beast::http;
 
-boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::fetch(
-    http::verb method, std::string_view target, const HeaderList& headers) {
+http::request<http::empty_body> UpstreamClient::request_for(http::verb method,
+                                                            std::string_view target,
+                                                            const HeaderList& headers) const {
   http::request<http::empty_body> request{method, pool_.url().target_for(target), 11};
   request.set(http::field::host, pool_.url().host_header);
   for (const auto& [name, value] : headers) request.insert(name, value);
   request.keep_alive(true);
+  return request;
+}
+
+boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::fetch(
+    http::verb method, std::string_view target, const HeaderList& headers) {
+  http::request<http::empty_body> request = request_for(method, target, headers);
 
   for (;;) {
     ConnectionPool::Lease lease = co_await pool_.acquire();

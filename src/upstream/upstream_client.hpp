@@ -4,6 +4,8 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <memory>
 #include <string_view>
@@ -22,6 +24,11 @@ class UpstreamClient {
   boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> fetch(boost::beast::http::verb method,
                                                                   std::string_view target,
                                                                   const HeaderList& headers);
+
+  // The header of a request for `target` (base path prepended, Host set, keep-alive), for callers
+  // that send a body of their own.
+  boost::beast::http::request<boost::beast::http::empty_body> request_for(
+      boost::beast::http::verb method, std::string_view target, const HeaderList& headers) const;
 
   ConnectionPool& pool() { return pool_; }
 
