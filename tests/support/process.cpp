@@ -177,6 +177,12 @@ void Process::stop(std::chrono::milliseconds grace) {
   reap(true);
 }
 
+void Process::kill() {
+  if (pid_ < 0 || reap(false)) return;
+  ::kill(pid_, SIGKILL);
+  reap(true);
+}
+
 bool Process::wait_until_listening(std::uint16_t port, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!port_accepts(port)) {

@@ -39,6 +39,9 @@ class Process {
   // SIGTERM, then SIGKILL if the process has not exited after `grace`. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
+  // SIGKILL at once, as a crash would end it, and waits for the exit. Idempotent.
+  void kill();
+
   // True once 127.0.0.1:port accepts connections; false if the process exits or `timeout`
   // passes first.
   bool wait_until_listening(std::uint16_t port, std::chrono::milliseconds timeout);
