@@ -8,9 +8,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 
 #include "cache/memory_store.hpp"
+#include "disk/disk_store.hpp"
 #include "mirror/object_directory.hpp"
 #include "mirror/segment_source.hpp"
 #include "server/access_log.hpp"
@@ -45,6 +47,29 @@ boost::asio::ip::tcp::acceptor listen_on(boost::asio::io_context& io, const Conf
   return acceptor;
 }
 
+// The disk tier, or none when it is switched off or its directory cannot be used: a node without
+// a disk still serves. Another process holding the directory is fatal (DirectoryInUse).
+std::unique_ptr<disk::DiskStore> open_disk(boost::asio::io_context& io, const Config& config) {
+  if (!config.disk_cache_enabled) return nullptr;
+  try {
+    return std::make_unique<disk::DiskStore>(io.get_executor(),
+                                             disk::DiskStore::Options{
+                                                 .dir = config.disk_cache_dir,
+                                                 .max_usage = config.max_disk_usage,
+                                                 .cleaned_usage = config.cleaned_disk_usage,
+                                             });
+  } catch (const disk::DirectoryInUse&) {
+    throw;
+  } catch (const std::exception& error) {
+    std::cerr << "casserole: disk cache disabled, serving from memory and upstream: "
+              << error.what() << std::endl;
+    return nullptr;
+  }
+}
+
+// How long a stopping node waits for segments still being written to disk.
+constexpr auto kDrainTime = std::chrono::seconds(5);
+
 }  // namespace
 
 void run_node(const Config& config) {
@@ -66,8 +91,10 @@ void run_node(const Config& config) {
                                 });
   upstream::UpstreamClient upstream(pool);
   cache::MemoryStore memory(config.max_memory_usage);
-  mirror::ObjectDirectory directory(memory, upstream, config.min_ttl);
-  mirror::SegmentSource segments(io.get_executor(), memory, upstream, directory, mirror_options);
+  std::unique_ptr<disk::DiskStore> disk = open_disk(io, config);
+  mirror::ObjectDirectory directory(memory, disk.get(), upstream, config.min_ttl);
+  mirror::SegmentSource segments(io.get_executor(), memory, disk.get(), upstream, directory,
+                                 mirror_options);
   server::Passthrough passthrough(upstream);
   server::MirrorHandler mirror(directory, segments, passthrough, mirror_options);
   server::AccessLog access_log(config.access_log);
@@ -76,7 +103,16 @@ void run_node(const Config& config) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
     server.stop();
-    io.stop();
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+          if (disk) {
+            co_await disk->drain(std::chrono::steady_clock::now() + kDrainTime);
+            std::cerr << "casserole: " << disk->summary() << std::endl;
+          }
+          io.stop();
+        },
+        boost::asio::detached);
   });
   boost::asio::co_spawn(io, server.run(), boost::asio::detached);
   std::cerr << "casserole " CASSEROLE_VERSION " listening on " << config.listen_host << ":"

@@ -18,10 +18,11 @@ const char* to_string(Source source) {
   return "unknown";
 }
 
-Segment::Segment(std::size_t size, MemoryBudget::Charge charge)
+Segment::Segment(std::size_t size, MemoryBudget::Charge charge, Source filled_from)
     // for_overwrite: zeroing 2 MiB that the upstream is about to overwrite is wasted bandwidth.
     : Cached(std::move(charge)),
       size_(size),
+      filled_from_(filled_from),
       bytes_(std::make_unique_for_overwrite<std::byte[]>(size)) {}
 
 void Segment::commit(std::size_t n) {

@@ -24,9 +24,12 @@ class Segment : public Cached {
  public:
   enum class State { filling, complete, failed };
 
-  Segment(std::size_t size, MemoryBudget::Charge charge);
+  // `filled_from`: where the bytes being filled in come from, for readers to report.
+  Segment(std::size_t size, MemoryBudget::Charge charge, Source filled_from = Source::upstream);
 
   std::size_t size() const { return size_; }
+  // memory once complete, else where the bytes are coming from.
+  Source source() const { return state_ == State::complete ? Source::memory : filled_from_; }
   std::size_t filled() const { return filled_; }
   State state() const { return state_; }
   std::exception_ptr failure() const { return failure_; }
@@ -43,6 +46,7 @@ class Segment : public Cached {
 
  private:
   std::size_t size_;
+  Source filled_from_;
   std::unique_ptr<std::byte[]> bytes_;
   std::size_t filled_ = 0;
   State state_ = State::filling;

@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include "mirror/meta_record.hpp"
 #include "upstream/upstream_error.hpp"
 
 namespace casserole::mirror {
@@ -35,13 +36,36 @@ struct MetaEntry : cache::Cached {
 boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target) {
   auto entry = store_.find<MetaEntry>(meta_key(target));
   if (entry && entry->valid(Clock::now())) co_return entry->meta;
-  co_return co_await heads_.run(meta_key(target), [this, &target] { return ask_upstream(target); });
+  co_return co_await heads_.run(meta_key(target), [this, &target] { return find_or_ask(target); });
 }
 
-boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string& target) {
-  auto stale = store_.peek<MetaEntry>(meta_key(target));
+boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& target) {
+  MetaPtr stale;
+  if (auto entry = store_.peek<MetaEntry>(meta_key(target))) {
+    stale = entry->meta;
+  } else {
+    stale = co_await from_disk(target);
+    if (stale && stale->fresh(Clock::now())) {
+      remember(target, stale, {}, Keep::in_memory);
+      co_return stale;
+    }
+  }
+  co_return co_await ask_upstream(target, std::move(stale));
+}
+
+boost::asio::awaitable<MetaPtr> ObjectDirectory::from_disk(const std::string& target) {
+  if (!disk_ || !disk_->may_hold(meta_key(target))) co_return nullptr;
+  std::optional<std::string> record = co_await disk_->load(meta_key(target));
+  if (!record) co_return nullptr;
+  auto meta = decode_meta_record(*record, min_ttl_);
+  if (!meta || !meta->cacheable()) co_return nullptr;
+  co_return std::make_shared<const upstream::ObjectMeta>(std::move(*meta));
+}
+
+boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string& target,
+                                                              MetaPtr stale) {
   upstream::HeaderList conditions;
-  if (stale && stale->meta->cacheable()) conditions = stale->meta->revalidation_conditions();
+  if (stale && stale->cacheable()) conditions = stale->revalidation_conditions();
   auto request_time = Clock::now();
   std::unique_ptr<upstream::UpstreamResponse> response;
   try {
@@ -49,24 +73,31 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string&
   } catch (const upstream::UpstreamError&) {
     // RFC 9111 §4.2.4: a cache that cannot reach the origin may serve what it has, unless the
     // object forbids it. The upstream is a single point of failure only for what we lack.
-    if (!stale || !stale->meta->cacheable() || !stale->meta->may_serve_stale()) throw;
+    if (!stale || !stale->cacheable() || !stale->may_serve_stale()) throw;
   }
-  if (!response) co_return stale->meta;
+  if (!response) co_return stale;
   auto response_time = Clock::now();
   MetaPtr meta;
   if (response->status() == 304 && !conditions.empty()) {
     meta = std::make_shared<upstream::ObjectMeta>(
-        stale->meta->revalidated(response->headers(), request_time, response_time, min_ttl_));
+        stale->revalidated(response->headers(), request_time, response_time, min_ttl_));
   } else {
     meta = std::make_shared<upstream::ObjectMeta>(upstream::ObjectMeta::from_head(
         response->status(), response->headers(), request_time, response_time, min_ttl_));
   }
-  remember(target, meta, response_time + kRefusalLifetime);
+  remember(target, meta, response_time + kRefusalLifetime, Keep::also_on_disk);
   co_return meta;
 }
 
 void ObjectDirectory::remember(const std::string& target, MetaPtr meta,
-                               Clock::time_point refused_until) {
+                               Clock::time_point refused_until, Keep keep) {
+  if (disk_ && keep == Keep::also_on_disk) {
+    if (meta->cacheable()) {
+      disk_->store(meta_key(target), encode_meta_record(*meta));
+    } else {
+      disk_->remove(meta_key(target));
+    }
+  }
   // The old entry goes first so its memory counts toward the new one's. Metadata is small;
   // when memory is all in use it is simply not kept this time.
   store_.erase(meta_key(target));
@@ -78,12 +109,13 @@ void ObjectDirectory::remember(const std::string& target, MetaPtr meta,
 
 void ObjectDirectory::invalidate(const std::string& target) {
   store_.erase(meta_key(target));
+  if (disk_) disk_->remove(meta_key(target));
 }
 
 void ObjectDirectory::refuse(const std::string& target, const MetaPtr& meta, std::string reason) {
   auto now = Clock::now();
   remember(target, std::make_shared<upstream::ObjectMeta>(meta->refused(std::move(reason))),
-           now + meta->remaining_freshness(now));
+           now + meta->remaining_freshness(now), Keep::also_on_disk);
 }
 
 }  // namespace casserole::mirror

@@ -1,8 +1,9 @@
-// ObjectDirectory: the metadata of objects, from the memory tier while fresh, otherwise from one
-// HEAD to the upstream however many requests ask at once (a conditional HEAD when a stale copy is
-// held, so an unchanged object keeps its version and with it its cached segments). Metadata of
-// cacheable objects is kept while fresh; an answer that an object is not cacheable is kept for a
-// few seconds, and a refusal recorded with refuse() for as long as the metadata stays fresh.
+// ObjectDirectory: the metadata of objects, from the memory tier or the disk tier while fresh,
+// otherwise from one HEAD to the upstream however many requests ask at once (a conditional HEAD
+// when a stale copy is held, so an unchanged object keeps its version and with it its cached
+// segments). Metadata of cacheable objects is kept in memory and on disk; an answer that an object
+// is not cacheable is kept in memory for a few seconds, and a refusal recorded with refuse() for
+// as long as the metadata stays fresh. Either also removes the disk's copy.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -12,6 +13,7 @@
 
 #include "async/single_flight.hpp"
 #include "cache/memory_store.hpp"
+#include "disk/disk_store.hpp"
 #include "upstream/object_meta.hpp"
 #include "upstream/upstream_client.hpp"
 
@@ -21,9 +23,10 @@ using MetaPtr = std::shared_ptr<const upstream::ObjectMeta>;
 
 class ObjectDirectory {
  public:
-  ObjectDirectory(cache::MemoryStore& store, upstream::UpstreamClient& upstream,
-                  std::chrono::seconds min_ttl)
-      : store_(store), upstream_(upstream), min_ttl_(min_ttl) {}
+  // `disk` may be null: no disk tier.
+  ObjectDirectory(cache::MemoryStore& store, disk::DiskStore* disk,
+                  upstream::UpstreamClient& upstream, std::chrono::seconds min_ttl)
+      : store_(store), disk_(disk), upstream_(upstream), min_ttl_(min_ttl) {}
 
   // Throws UpstreamError when the upstream cannot be asked.
   boost::asio::awaitable<MetaPtr> lookup(const std::string& target);
@@ -33,11 +36,15 @@ class ObjectDirectory {
   void refuse(const std::string& target, const MetaPtr& meta, std::string reason);
 
  private:
-  boost::asio::awaitable<MetaPtr> ask_upstream(const std::string& target);
+  boost::asio::awaitable<MetaPtr> find_or_ask(const std::string& target);
+  boost::asio::awaitable<MetaPtr> from_disk(const std::string& target);
+  boost::asio::awaitable<MetaPtr> ask_upstream(const std::string& target, MetaPtr stale);
+  enum class Keep { in_memory, also_on_disk };
   void remember(const std::string& target, MetaPtr meta,
-                std::chrono::system_clock::time_point refused_until);
+                std::chrono::system_clock::time_point refused_until, Keep keep);
 
   cache::MemoryStore& store_;
+  disk::DiskStore* disk_;
   upstream::UpstreamClient& upstream_;
   std::chrono::seconds min_ttl_;
   async::SingleFlight<MetaPtr> heads_;

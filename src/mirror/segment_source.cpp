@@ -17,11 +17,6 @@ bool usable(const std::shared_ptr<cache::Segment>& segment) {
   return segment && segment->state() != cache::Segment::State::failed;
 }
 
-cache::Source source_of(const cache::Segment& segment) {
-  return segment.state() == cache::Segment::State::complete ? cache::Source::memory
-                                                            : cache::Source::upstream;
-}
-
 // Checks that a ranged answer is exactly the requested bytes of the version being served.
 void check_answer(const upstream::UpstreamResponse& response, const upstream::ObjectMeta& meta,
                   std::uint64_t first, std::uint64_t last) {
@@ -70,53 +65,128 @@ boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::acquire(const std
                                                                        const MetaPtr& meta,
                                                                        std::uint64_t index) {
   std::string k = key(target, meta, index);
-  if (auto segment = store_.find<cache::Segment>(k); usable(segment)) {
-    co_return Acquired{segment, source_of(*segment)};
-  }
-  co_return co_await flights_.run(k, [&]() -> boost::asio::awaitable<Acquired> {
-    auto charge = co_await store_.charge(length_of(meta, index),
-                                         std::chrono::steady_clock::now() + options_.memory_wait);
-    if (!charge) throw MemoryExhausted("no memory for a segment within the allowed wait");
-    // A prefetch may have started the segment while we waited for memory.
-    if (auto segment = store_.peek<cache::Segment>(k); usable(segment)) {
-      co_return Acquired{segment, source_of(*segment)};
+  for (;;) {
+    if (auto segment = store_.find<cache::Segment>(k); usable(segment)) {
+      co_return Acquired{segment, nullptr, segment->source()};
     }
-    co_return Acquired{start(target, meta, index, std::move(*charge)), cache::Source::upstream};
-  });
+    Acquired acquired =
+        co_await flights_.run(k, [&] { return find_or_fetch(target, meta, index, k); });
+    if (acquired.segment || acquired.file) co_return acquired;
+    // We joined a read-ahead open that found the file damaged or gone. The disk tier has
+    // forgotten the entry since, so the next round fetches it.
+  }
+}
+
+boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::find_or_fetch(
+    const std::string& target, const MetaPtr& meta, std::uint64_t index, const std::string& k) {
+  if (disk_ && disk_->may_hold(k)) {
+    if (auto file = take_ready(k)) co_return Acquired{nullptr, file, cache::Source::disk};
+    if (auto segment = promote(target, meta, index)) {
+      co_return Acquired{segment, nullptr, cache::Source::disk};
+    }
+    Acquired opened = co_await open_file(k);
+    if (opened.file) co_return opened;
+  }
+  auto charge = co_await store_.charge(length_of(meta, index),
+                                       std::chrono::steady_clock::now() + options_.memory_wait);
+  if (!charge) throw MemoryExhausted("no memory for a segment within the allowed wait");
+  // A prefetch may have started the segment while we waited for memory.
+  if (auto segment = store_.peek<cache::Segment>(k); usable(segment)) {
+    co_return Acquired{segment, nullptr, segment->source()};
+  }
+  co_return Acquired{start(target, meta, index, std::move(*charge), Fill::from_upstream), nullptr,
+                     cache::Source::upstream};
+}
+
+std::shared_ptr<cache::Segment> SegmentSource::promote(const std::string& target,
+                                                       const MetaPtr& meta, std::uint64_t index) {
+  if (disk_->earlier_reads(key(target, meta, index)).value_or(0) == 0) return nullptr;
+  auto charge = store_.try_charge(length_of(meta, index));
+  if (!charge) return nullptr;
+  return start(target, meta, index, std::move(*charge), Fill::from_disk);
 }
 
 void SegmentSource::prefetch(const std::string& target, const MetaPtr& meta, std::uint64_t index) {
   if (index * options_.segment_size >= *meta->length()) return;
   std::string k = key(target, meta, index);
   if (flights_.in_flight(k) || usable(store_.peek<cache::Segment>(k))) return;
-  if (auto charge = store_.try_charge(length_of(meta, index))) {
-    start(target, meta, index, std::move(*charge));
+  // A segment on disk is sent from its file, unless it is hot enough to promote; opening it now
+  // lets its check run while the reader is still busy with the segments before it.
+  if (disk_ && disk_->may_hold(k)) {
+    bool ready =
+        std::any_of(ready_.begin(), ready_.end(), [&](const Ready& r) { return r.key == k; });
+    if (!ready && !promote(target, meta, index)) {
+      boost::asio::co_spawn(executor_, open_ahead(std::move(k)), boost::asio::detached);
+    }
+  } else if (auto charge = store_.try_charge(length_of(meta, index))) {
+    start(target, meta, index, std::move(*charge), Fill::from_upstream);
   }
 }
 
-bool SegmentSource::all_in_memory(const std::string& target, const MetaPtr& meta,
-                                  std::uint64_t first, std::uint64_t last) const {
-  for (std::uint64_t i = first; i <= last; ++i) {
-    auto segment = store_.peek<cache::Segment>(key(target, meta, i));
-    if (!segment || segment->state() != cache::Segment::State::complete) return false;
+boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::open_file(const std::string& key) {
+  auto file = co_await disk_->open(key);
+  co_return Acquired{nullptr, std::move(file), cache::Source::disk};
+}
+
+// How long a read-ahead opened file waits for its reader.
+constexpr auto kReadyLifetime = std::chrono::seconds(2);
+constexpr std::size_t kMaxReady = 64;
+
+boost::asio::awaitable<void> SegmentSource::open_ahead(std::string key) {
+  Acquired opened = co_await flights_.run(key, [&] { return open_file(key); });
+  if (!opened.file) co_return;
+  if (ready_.size() == kMaxReady) ready_.pop_front();
+  ready_.push_back(Ready{std::move(key), std::move(opened.file), std::chrono::steady_clock::now()});
+}
+
+std::shared_ptr<const disk::OpenEntry> SegmentSource::take_ready(const std::string& key) {
+  auto now = std::chrono::steady_clock::now();
+  while (!ready_.empty() && now - ready_.front().opened > kReadyLifetime) ready_.pop_front();
+  for (auto it = ready_.begin(); it != ready_.end(); ++it) {
+    if (it->key == key) {
+      auto file = std::move(it->file);
+      ready_.erase(it);
+      return file;
+    }
   }
-  return true;
+  return nullptr;
+}
+
+cache::Source SegmentSource::likely_source(const std::string& target, const MetaPtr& meta,
+                                           std::uint64_t index) const {
+  std::string k = key(target, meta, index);
+  auto segment = store_.peek<cache::Segment>(k);
+  if (segment && segment->state() == cache::Segment::State::complete) return cache::Source::memory;
+  if (disk_ && disk_->may_hold(k)) return cache::Source::disk;
+  return cache::Source::upstream;
 }
 
 std::shared_ptr<cache::Segment> SegmentSource::start(const std::string& target, const MetaPtr& meta,
                                                      std::uint64_t index,
-                                                     cache::MemoryBudget::Charge charge) {
-  auto segment = std::make_shared<cache::Segment>(length_of(meta, index), std::move(charge));
+                                                     cache::MemoryBudget::Charge charge, Fill how) {
+  auto segment = std::make_shared<cache::Segment>(
+      length_of(meta, index), std::move(charge),
+      how == Fill::from_disk ? cache::Source::disk : cache::Source::upstream);
   store_.insert(key(target, meta, index), segment);
-  boost::asio::co_spawn(executor_, fill(target, meta, index, segment), boost::asio::detached);
+  boost::asio::co_spawn(executor_, fill(target, meta, index, segment, how), boost::asio::detached);
   return segment;
 }
 
 boost::asio::awaitable<void> SegmentSource::fill(std::string target, MetaPtr meta,
                                                  std::uint64_t index,
-                                                 std::shared_ptr<cache::Segment> segment) {
+                                                 std::shared_ptr<cache::Segment> segment,
+                                                 Fill how) {
+  std::string k = key(target, meta, index);
   try {
+    // Readers see none of the bytes until all are read and verified; a damaged file falls back
+    // to the upstream.
+    if (how == Fill::from_disk && co_await disk_->read(k, segment->unfilled())) {
+      segment->commit(segment->size());
+      segment->complete();
+      co_return;
+    }
     co_await fetch_into(target, meta, index, *segment);
+    if (disk_) disk_->store(k, {segment->data(), segment->size()}, segment);
     co_return;
   } catch (const ObjectChanged&) {
     directory_.invalidate(target);
@@ -128,7 +198,6 @@ boost::asio::awaitable<void> SegmentSource::fill(std::string target, MetaPtr met
     segment->fail(std::current_exception());
   }
   // A failed segment must not be found again: the next reader fetches afresh.
-  std::string k = key(target, meta, index);
   if (store_.peek<cache::Segment>(k) == segment) store_.erase(k);
 }
 

@@ -1,5 +1,6 @@
 #include "server/exchange.hpp"
 
+#include <sys/sendfile.h>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -7,7 +8,11 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <chrono>
+#include <system_error>
 
 #include "http/http_date.hpp"
 
@@ -55,6 +60,37 @@ boost::asio::awaitable<void> Exchange::write_body(std::span<const std::byte> byt
 
 boost::asio::awaitable<void> Exchange::write_body(std::string_view text) {
   co_await write_body(std::as_bytes(std::span(text.data(), text.size())));
+}
+
+boost::asio::awaitable<void> Exchange::send_file(int fd, std::uint64_t offset,
+                                                 std::uint64_t length) {
+  auto& socket = stream_.socket();
+  socket.native_non_blocking(true);
+  // Waiting for the socket is not a stream operation, so the stream's timeout does not cover it.
+  boost::asio::steady_timer watchdog(socket.get_executor());
+  auto arm = [&] {
+    watchdog.expires_after(kWriteTimeout);
+    watchdog.async_wait([&socket](const boost::system::error_code& ec) {
+      if (!ec) socket.cancel();
+    });
+  };
+  arm();
+  while (length > 0) {
+    // Waiting before each send also lets other sessions run between the sends.
+    co_await socket.async_wait(boost::asio::socket_base::wait_write, boost::asio::use_awaitable);
+    auto position = static_cast<off_t>(offset);
+    ssize_t sent = ::sendfile(socket.native_handle(), fd, &position, length);
+    if (sent < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "sendfile");
+    }
+    if (sent == 0) throw std::runtime_error("sendfile: the file ended early");
+    offset += static_cast<std::uint64_t>(sent);
+    length -= static_cast<std::uint64_t>(sent);
+    body_bytes_ += static_cast<std::uint64_t>(sent);
+    arm();
+  }
+  watchdog.cancel();
 }
 
 boost::asio::awaitable<void> Exchange::write_chunk(std::span<const std::byte> bytes) {

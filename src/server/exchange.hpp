@@ -41,6 +41,9 @@ class Exchange {
   boost::asio::awaitable<void> write_header(ResponseHeader& header);
   boost::asio::awaitable<void> write_body(std::span<const std::byte> bytes);
   boost::asio::awaitable<void> write_body(std::string_view text);
+  // Body bytes straight from a file with sendfile(2): no copy through user space. The file's
+  // pages are expected in the page cache (a verified read just went through them).
+  boost::asio::awaitable<void> send_file(int fd, std::uint64_t offset, std::uint64_t length);
   // For bodies of unknown length (chunked transfer coding, set in the header).
   boost::asio::awaitable<void> write_chunk(std::span<const std::byte> bytes);
   boost::asio::awaitable<void> write_last_chunk();

@@ -87,11 +87,11 @@ boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mi
   const std::uint64_t size = options_.segment_size;
   const std::string target(exchange.target());
   std::uint64_t last_wanted_segment = 0;
-  bool all_in_memory = true;
   for (const auto& part : plan.parts) {
     last_wanted_segment = std::max(last_wanted_segment, part.last / size);
-    all_in_memory =
-        all_in_memory && segments_.all_in_memory(target, meta, part.first / size, part.last / size);
+    for (std::uint64_t i = part.first / size; i <= part.last / size; ++i) {
+      exchange.note_source(segments_.likely_source(target, meta, i));
+    }
   }
 
   // Held and handed to stream_range, so it cannot be evicted while the header goes out.
@@ -99,14 +99,13 @@ boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mi
   if (!plan.parts.empty()) {
     const auto& first = plan.parts.front();
     first_segment = co_await segments_.acquire(target, meta, first.first / size);
-    std::size_t offset = first.first % size;
-    auto& segment = *first_segment->segment;
-    co_await segment.wait_beyond(offset);
-    if (segment.filled() <= offset) std::rethrow_exception(segment.failure());
+    if (auto& segment = first_segment->segment) {
+      std::size_t offset = first.first % size;
+      co_await segment->wait_beyond(offset);
+      if (segment->filled() <= offset) std::rethrow_exception(segment->failure());
+    }
   }
-
-  exchange.note_source(plan.parts.empty() || all_in_memory ? cache::Source::memory
-                                                           : cache::Source::upstream);
+  if (plan.parts.empty()) exchange.note_source(cache::Source::memory);
   Exchange::ResponseHeader header;
   header.result(plan.status);
   for (const auto& [name, value] : plan.headers) header.insert(name, value);
@@ -141,8 +140,14 @@ boost::asio::awaitable<void> MirrorHandler::stream_range(Exchange& exchange,
     exchange.note_source(acquired.source);
     std::uint64_t start = index * size;
     std::uint64_t from = std::max(first, start) - start;
-    std::uint64_t to = std::min(last, start + acquired.segment->size() - 1) - start + 1;
-    co_await stream_segment(exchange, *acquired.segment, from, to);
+    std::uint64_t length = acquired.file ? acquired.file->payload_size : acquired.segment->size();
+    std::uint64_t to = std::min(last, start + length - 1) - start + 1;
+    if (acquired.file) {
+      co_await exchange.send_file(acquired.file->file.get(), acquired.file->payload_offset + from,
+                                  to - from);
+    } else {
+      co_await stream_segment(exchange, *acquired.segment, from, to);
+    }
   }
 }
 

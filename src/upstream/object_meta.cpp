@@ -63,6 +63,7 @@ ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
       .request_time = request_time,
       .response_time = response_time,
   });
+  meta.request_time_ = request_time;
   meta.response_time_ = response_time;
   auto remaining = meta.freshness_.lifetime - meta.freshness_.initial_age;
   meta.reason_ = refusal(meta, http::parse_cache_control(cache_control), remaining, min_ttl);

@@ -37,6 +37,9 @@ class ObjectMeta {
   const std::string& last_modified() const { return last_modified_; }
   bool cacheable() const { return cacheable_; }
   const std::string& not_cacheable_reason() const { return reason_; }
+  // When the answer was asked for and received: with status() and headers(), all from_head needs.
+  Clock::time_point request_time() const { return request_time_; }
+  Clock::time_point response_time() const { return response_time_; }
 
   std::chrono::seconds age(Clock::time_point now) const;
   std::chrono::seconds remaining_freshness(Clock::time_point now) const;
@@ -63,6 +66,7 @@ class ObjectMeta {
   std::optional<http::EntityTag> etag_;
   std::string last_modified_;
   http::Freshness freshness_;
+  Clock::time_point request_time_;
   Clock::time_point response_time_;
   bool cacheable_ = false;
   std::string reason_;
