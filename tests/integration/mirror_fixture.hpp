@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -19,9 +20,13 @@ namespace casserole::test {
 
 inline constexpr std::uint64_t kMiB = 1024 * 1024;
 
+// The disk tier stays off unless a test's flags set --disk-cache-enabled (repeating an option is
+// an error): every other test is about memory and the upstream.
 inline std::vector<std::string> with(std::vector<std::string> flags, const std::string& upstream) {
+  const bool sets_disk = std::ranges::any_of(
+      flags, [](const std::string& flag) { return flag.starts_with("--disk-cache-enabled"); });
   flags.push_back("--mirror-url=" + upstream);
-  flags.push_back("--disk-cache-enabled=false");
+  if (!sets_disk) flags.push_back("--disk-cache-enabled=false");
   return flags;
 }
 
