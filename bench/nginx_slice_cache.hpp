@@ -8,6 +8,8 @@
 // come up.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -24,6 +26,8 @@ class NginxSliceCache {
 
   std::string url() const;  // http://127.0.0.1:port, no trailing slash
   std::string error_log() const;
+  // Without a master process the one nginx process is the worker: its memory is the cache's.
+  pid_t pid() const { return process_->pid(); }
 
  private:
   void write_config(std::uint16_t upstream_port) const;

@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libssl-dev libxxhash-dev
   # tests and benchmarks
-  libgtest-dev libcurl4-openssl-dev curl nginx-light openssl clang-14 libclang-rt-14-dev
+  libgtest-dev libcurl4-openssl-dev curl nginx-light openssl clang-14 libclang-rt-14-dev wrk
 )
 
 sudo_if_needed() {
