@@ -92,57 +92,44 @@ std::optional<unsigned> DiskStore::earlier_reads(const std::string& key) const {
   return index_.reads(entry_id(key));
 }
 
-boost::asio::awaitable<std::shared_ptr<const OpenEntry>> DiskStore::open(std::string key) {
-  std::uint64_t id = entry_id(key);
-  auto entry = std::make_shared<OpenEntry>();
+template <class Work>
+boost::asio::awaitable<bool> DiskStore::verified(std::uint64_t id, Work work) {
   auto found = EntryFiles::Found::absent;
   try {
-    found = co_await async::offload(
-        pool_, [this, id, &key, out = entry.get()] { return files_.open(id, key, *out); });
+    found = co_await async::offload(pool_, std::move(work));
   } catch (const std::exception& error) {
     failed(Failure::read, error);
   }
-  if (found != EntryFiles::Found::yes) {
-    missing(id, found);
-    co_return nullptr;
-  }
-  this->found(id, entry->allocated);
+  if (found == EntryFiles::Found::yes) co_return true;
+  missing(id, found);
+  co_return false;
+}
+
+boost::asio::awaitable<std::shared_ptr<const OpenEntry>> DiskStore::open(std::string key) {
+  std::uint64_t id = entry_id(key);
+  auto entry = std::make_shared<OpenEntry>();
+  bool ok = co_await verified(
+      id, [this, id, &key, out = entry.get()] { return files_.open(id, key, *out); });
+  if (!ok) co_return nullptr;
+  found(id, entry->allocated);
   co_return entry;
 }
 
 boost::asio::awaitable<bool> DiskStore::read(std::string key, std::span<std::byte> into) {
   std::uint64_t id = entry_id(key);
-  auto found = EntryFiles::Found::absent;
-  try {
-    found = co_await async::offload(pool_,
-                                    [this, id, &key, into] { return files_.read(id, key, into); });
-  } catch (const std::exception& error) {
-    failed(Failure::read, error);
-  }
-  if (found != EntryFiles::Found::yes) {
-    missing(id, found);
-    co_return false;
-  }
+  bool ok = co_await verified(id, [this, id, &key, into] { return files_.read(id, key, into); });
   // The index learns the size when the scan or the write reports it.
-  this->found(id, 0);
-  co_return true;
+  if (ok) found(id, 0);
+  co_return ok;
 }
 
 boost::asio::awaitable<std::optional<std::string>> DiskStore::load(std::string key) {
   std::uint64_t id = entry_id(key);
   std::string payload;
-  auto found = EntryFiles::Found::absent;
-  try {
-    found = co_await async::offload(
-        pool_, [this, id, &key, out = &payload] { return files_.load(id, key, kLoadLimit, *out); });
-  } catch (const std::exception& error) {
-    failed(Failure::read, error);
-  }
-  if (found != EntryFiles::Found::yes) {
-    missing(id, found);
-    co_return std::nullopt;
-  }
-  this->found(id, 0);
+  bool ok = co_await verified(
+      id, [this, id, &key, out = &payload] { return files_.load(id, key, kLoadLimit, *out); });
+  if (!ok) co_return std::nullopt;
+  found(id, 0);
   co_return payload;
 }
 

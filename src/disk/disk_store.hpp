@@ -84,6 +84,10 @@ class DiskStore {
   boost::asio::awaitable<void> write(std::string key, std::span<const std::byte> payload,
                                      std::shared_ptr<const void> keep_alive,
                                      std::uint64_t reserved);
+  // Runs a verifying read on the pool: true when the entry was there and sound; a miss, damage
+  // or an error is accounted for here.
+  template <class Work>
+  boost::asio::awaitable<bool> verified(std::uint64_t id, Work work);
   void found(std::uint64_t id, std::uint64_t allocated);
   void missing(std::uint64_t id, EntryFiles::Found why);
   void make_room();
