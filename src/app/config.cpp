@@ -237,6 +237,18 @@ const std::vector<Option>& options() {
                   &Config::etcd, "URL", kUrlHint, parse_http_url),
       url_option("peering-address", "URL this node's peering listener is reached at by peers",
                  &Config::peering_address),
+      value_option<std::string>(
+          "cluster-secret", "SECRET", "Secret that peer requests must carry; none: not checked",
+          &Config::cluster_secret, "secret", "use printable characters without spaces",
+          [](std::string_view text) -> std::optional<std::string> {
+            bool printable =
+                std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7f; });
+            if (text.empty() || !printable) return std::nullopt;
+            return std::string(text);
+          },
+          [](const std::string& secret) {
+            return secret.empty() ? std::string("none") : std::string("(set)");
+          }),
       list_option("passthrough", "GLOB[,GLOB...]", "Request path patterns that are never cached",
                   &Config::passthrough, "pattern",
                   "patterns match request paths, so start them with / or *",

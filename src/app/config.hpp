@@ -25,6 +25,7 @@ struct Config {
   std::uint64_t cleaned_disk_usage = 800 * kMiB;  // at most max_disk_usage
   std::vector<std::string> etcd;                  // etcd endpoint URLs; empty means standalone
   std::string peering_address = "http://localhost:8000";
+  std::string cluster_secret;            // peer requests must carry it; empty: not checked
   std::vector<std::string> passthrough;  // request path glob patterns never cached
   std::uint64_t segment_size = 2 * kMiB;
   std::chrono::seconds min_ttl{60};
