@@ -22,12 +22,15 @@ Clock::time_point from_ns(std::int64_t ns) {
 std::string encode_meta_record(const upstream::ObjectMeta& meta) {
   json::array headers;
   for (const auto& [name, value] : meta.headers()) headers.push_back(json::array{name, value});
-  return json::serialize(json::object{
+  json::object record{
       {"status", meta.status()},
       {"headers", std::move(headers)},
       {"request_time", to_ns(meta.request_time())},
       {"response_time", to_ns(meta.response_time())},
-  });
+  };
+  // A refusal (say, ranges found ignored) is not in the HEAD answer; peers must learn it too.
+  if (!meta.cacheable()) record["refused"] = meta.not_cacheable_reason();
+  return json::serialize(record);
 }
 
 std::optional<upstream::ObjectMeta> decode_meta_record(std::string_view bytes,
@@ -54,9 +57,14 @@ std::optional<upstream::ObjectMeta> decode_meta_record(std::string_view bytes,
     headers.emplace_back(std::string((*pair)[0].get_string()),
                          std::string((*pair)[1].get_string()));
   }
-  return upstream::ObjectMeta::from_head(static_cast<unsigned>(status->get_int64()),
-                                         std::move(headers), from_ns(request_time->get_int64()),
-                                         from_ns(response_time->get_int64()), min_ttl);
+  auto meta = upstream::ObjectMeta::from_head(static_cast<unsigned>(status->get_int64()),
+                                              std::move(headers), from_ns(request_time->get_int64()),
+                                              from_ns(response_time->get_int64()), min_ttl);
+  if (const auto* refused = object.if_contains("refused")) {
+    if (!refused->is_string()) return std::nullopt;
+    if (meta.cacheable()) meta = meta.refused(std::string(refused->get_string()));
+  }
+  return meta;
 }
 
 }  // namespace casserole::mirror

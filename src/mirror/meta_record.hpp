@@ -1,6 +1,7 @@
-// MetaRecord: object metadata as the disk tier keeps it: the HEAD answer's status and fields and
-// when it was asked for and received. ObjectMeta::from_head rebuilds the rest from these under the
-// node's current options, so freshness after a restart is counted from the original answer.
+// MetaRecord: object metadata as the disk tier keeps it and peers exchange it: the HEAD answer's
+// status and fields, a refusal if any, and when it was asked for and received.
+// ObjectMeta::from_head rebuilds the rest from these under the node's current options, so
+// freshness after a restart, or on another node, is counted from the original answer.
 #pragma once
 
 #include <chrono>

@@ -33,13 +33,25 @@ struct MetaEntry : cache::Cached {
 
 }  // namespace
 
-boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target) {
+boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target, Reach reach) {
   auto entry = store_.find<MetaEntry>(meta_key(target));
   if (entry && entry->valid(Clock::now())) co_return entry->meta;
-  co_return co_await heads_.run(meta_key(target), [this, &target] { return find_or_ask(target); });
+  if (reach == Reach::stored) {
+    MetaPtr held = co_await from_disk(target);
+    co_return held && held->fresh(Clock::now()) ? held : nullptr;
+  }
+  // A lookup that asks the owner must not be joined by one answering for a peer: two nodes
+  // that each think the other owns the object would wait on each other.
+  std::string flight = meta_key(target);
+  if (reach == Reach::cluster && peers_) {
+    if (auto owner = peers_->peers().owner(flight)) flight += " via " + *owner;
+  }
+  co_return co_await heads_.run(flight,
+                                [this, &target, reach] { return find_or_ask(target, reach); });
 }
 
-boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& target) {
+boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& target,
+                                                             Reach reach) {
   MetaPtr stale;
   if (auto entry = store_.peek<MetaEntry>(meta_key(target))) {
     stale = entry->meta;
@@ -48,6 +60,22 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& 
     if (stale && stale->fresh(Clock::now())) {
       remember(target, stale, {}, Keep::in_memory);
       co_return stale;
+    }
+  }
+  if (peers_) {
+    const auto& peers = peers_->peers();
+    if (auto owner = reach == Reach::cluster ? peers.owner(meta_key(target)) : std::nullopt) {
+      // The owner keeps the metadata on disk and revalidates it; this node only borrows it.
+      if (auto meta = co_await from_peer(*owner, target, peering::Scope::fetch)) {
+        remember(target, meta, Clock::now() + kRefusalLifetime, Keep::in_memory);
+        co_return meta;
+      }
+    } else if (auto previous = stale ? std::nullopt : peers.previous_owner(meta_key(target))) {
+      auto meta = co_await from_peer(*previous, target, peering::Scope::stored);
+      if (meta && meta->cacheable() && meta->fresh(Clock::now())) {
+        remember(target, meta, {}, Keep::also_on_disk);
+        co_return meta;
+      }
     }
   }
   co_return co_await ask_upstream(target, std::move(stale));
@@ -59,6 +87,24 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::from_disk(const std::string& ta
   if (!record) co_return nullptr;
   auto meta = decode_meta_record(*record, min_ttl_);
   if (!meta || !meta->cacheable()) co_return nullptr;
+  co_return std::make_shared<const upstream::ObjectMeta>(std::move(*meta));
+}
+
+boost::asio::awaitable<MetaPtr> ObjectDirectory::from_peer(const std::string& peer,
+                                                           const std::string& target,
+                                                           peering::Scope scope) {
+  std::optional<std::string> record;
+  try {
+    record = co_await peers_->meta(peer, target, scope);
+  } catch (const peering::PeerUnavailable&) {
+    // The peer is suspect now; the upstream answers instead.
+  }
+  if (!record) co_return nullptr;
+  auto meta = decode_meta_record(*record, min_ttl_);
+  if (!meta) {
+    peers_->failed(peer, "an unreadable metadata record");
+    co_return nullptr;
+  }
   co_return std::make_shared<const upstream::ObjectMeta>(std::move(*meta));
 }
 

@@ -1,7 +1,9 @@
 // ObjectDirectory: the metadata of objects, from the memory tier or the disk tier while fresh,
-// otherwise from one HEAD to the upstream however many requests ask at once (a conditional HEAD
-// when a stale copy is held, so an unchanged object keeps its version and with it its cached
-// segments). Metadata of cacheable objects is kept in memory and on disk; an answer that an object
+// otherwise from the object's owner node in a cluster (the one that keeps it on disk and makes
+// the one HEAD), otherwise from one HEAD to the upstream however many requests ask at once (a
+// conditional HEAD when a stale copy is held, so an unchanged object keeps its version and with
+// it its cached segments). An owner that lacks the metadata first asks the previous owner for
+// its stored copy, so a node joining the cluster costs no HEADs. Metadata of cacheable objects is kept in memory and on disk; an answer that an object
 // is not cacheable is kept in memory for a few seconds, and a refusal recorded with refuse() for
 // as long as the metadata stays fresh. Either also removes the disk's copy.
 #pragma once
@@ -14,6 +16,8 @@
 #include "async/single_flight.hpp"
 #include "cache/memory_store.hpp"
 #include "disk/disk_store.hpp"
+#include "mirror/reach.hpp"
+#include "peering/peer_group.hpp"
 #include "upstream/object_meta.hpp"
 #include "upstream/upstream_client.hpp"
 
@@ -23,21 +27,26 @@ using MetaPtr = std::shared_ptr<const upstream::ObjectMeta>;
 
 class ObjectDirectory {
  public:
-  // `disk` may be null: no disk tier.
+  // `disk` may be null: no disk tier; `peers` may be null: a node alone.
   ObjectDirectory(cache::MemoryStore& store, disk::DiskStore* disk,
-                  upstream::UpstreamClient& upstream, std::chrono::seconds min_ttl)
-      : store_(store), disk_(disk), upstream_(upstream), min_ttl_(min_ttl) {}
+                  upstream::UpstreamClient& upstream, std::chrono::seconds min_ttl,
+                  peering::PeerGroup* peers = nullptr)
+      : store_(store), disk_(disk), upstream_(upstream), min_ttl_(min_ttl), peers_(peers) {}
 
-  // Throws UpstreamError when the upstream cannot be asked.
-  boost::asio::awaitable<MetaPtr> lookup(const std::string& target);
+  // Throws UpstreamError when the upstream cannot be asked. With Reach::stored, null when this
+  // node holds no fresh metadata.
+  boost::asio::awaitable<MetaPtr> lookup(const std::string& target, Reach reach = Reach::cluster);
   // The object changed under us: the next lookup asks the upstream again.
   void invalidate(const std::string& target);
   // Serve this object by streaming through while `meta` stays fresh.
   void refuse(const std::string& target, const MetaPtr& meta, std::string reason);
 
  private:
-  boost::asio::awaitable<MetaPtr> find_or_ask(const std::string& target);
+  boost::asio::awaitable<MetaPtr> find_or_ask(const std::string& target, Reach reach);
   boost::asio::awaitable<MetaPtr> from_disk(const std::string& target);
+  // Null when the peer holds none or cannot answer.
+  boost::asio::awaitable<MetaPtr> from_peer(const std::string& peer, const std::string& target,
+                                            peering::Scope scope);
   boost::asio::awaitable<MetaPtr> ask_upstream(const std::string& target, MetaPtr stale);
   enum class Keep { in_memory, also_on_disk };
   void remember(const std::string& target, MetaPtr meta,
@@ -47,6 +56,7 @@ class ObjectDirectory {
   disk::DiskStore* disk_;
   upstream::UpstreamClient& upstream_;
   std::chrono::seconds min_ttl_;
+  peering::PeerGroup* peers_;
   async::SingleFlight<MetaPtr> heads_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "http/etag.hpp"
 #include "http/range.hpp"
+#include "mirror/meta_record.hpp"
 #include "mirror/mirror_error.hpp"
 #include "upstream/upstream_error.hpp"
 
@@ -61,24 +62,52 @@ std::uint64_t SegmentSource::length_of(const MetaPtr& meta, std::uint64_t index)
   return std::min(options_.segment_size, *meta->length() - first);
 }
 
+std::optional<std::string> SegmentSource::owner_of(const std::string& key, Reach reach) const {
+  if (!peers_ || reach != Reach::cluster) return std::nullopt;
+  return peers_->peers().owner(key);
+}
+
+std::shared_ptr<cache::Segment> SegmentSource::usable_for(const std::string& key, Reach reach,
+                                                          bool hit) {
+  auto segment = hit ? store_.find<cache::Segment>(key) : store_.peek<cache::Segment>(key);
+  if (!usable(segment)) return nullptr;
+  if (reach != Reach::cluster && segment->state() == cache::Segment::State::filling &&
+      asking_owner_.contains(key)) {
+    return nullptr;
+  }
+  return segment;
+}
+
 boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::acquire(const std::string& target,
                                                                        const MetaPtr& meta,
-                                                                       std::uint64_t index) {
+                                                                       std::uint64_t index,
+                                                                       Reach reach) {
   std::string k = key(target, meta, index);
+  auto owner = owner_of(k, reach);
+  // A flight that asks the owner must not be joined by a request answered for a peer.
+  std::string flight = owner ? k + " via " + *owner : k;
   for (;;) {
-    if (auto segment = store_.find<cache::Segment>(k); usable(segment)) {
+    if (auto segment = usable_for(k, reach, true)) {
       co_return Acquired{segment, nullptr, segment->source()};
     }
+    if (reach == Reach::stored) co_return co_await stored(k);
     Acquired acquired =
-        co_await flights_.run(k, [&] { return find_or_fetch(target, meta, index, k); });
+        co_await flights_.run(flight, [&] { return find_or_fetch(target, meta, index, k, owner); });
     if (acquired.segment || acquired.file) co_return acquired;
     // We joined a read-ahead open that found the file damaged or gone. The disk tier has
     // forgotten the entry since, so the next round fetches it.
   }
 }
 
+boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::stored(const std::string& key) {
+  if (!disk_ || !disk_->may_hold(key)) co_return Acquired{};
+  if (auto file = take_ready(key)) co_return Acquired{nullptr, file, cache::Source::disk};
+  co_return co_await open_file(key);
+}
+
 boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::find_or_fetch(
-    const std::string& target, const MetaPtr& meta, std::uint64_t index, const std::string& k) {
+    const std::string& target, const MetaPtr& meta, std::uint64_t index, const std::string& k,
+    const std::optional<std::string>& owner) {
   if (disk_ && disk_->may_hold(k)) {
     if (auto file = take_ready(k)) co_return Acquired{nullptr, file, cache::Source::disk};
     if (auto segment = promote(target, meta, index)) {
@@ -91,10 +120,15 @@ boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::find_or_fetch(
                                        std::chrono::steady_clock::now() + options_.memory_wait);
   if (!charge) throw MemoryExhausted("no memory for a segment within the allowed wait");
   // A prefetch may have started the segment while we waited for memory.
-  if (auto segment = store_.peek<cache::Segment>(k); usable(segment)) {
+  Reach reach = owner ? Reach::cluster : Reach::owner;
+  if (auto segment = usable_for(k, reach, false)) {
     co_return Acquired{segment, nullptr, segment->source()};
   }
-  co_return Acquired{start(target, meta, index, std::move(*charge), Fill::from_upstream), nullptr,
+  if (owner) {
+    co_return Acquired{start(target, meta, index, std::move(*charge), Fill::from_owner, *owner),
+                       nullptr, cache::Source::peer};
+  }
+  co_return Acquired{start(target, meta, index, std::move(*charge), Fill::as_owner), nullptr,
                      cache::Source::upstream};
 }
 
@@ -119,7 +153,11 @@ void SegmentSource::prefetch(const std::string& target, const MetaPtr& meta, std
       boost::asio::co_spawn(executor_, open_ahead(std::move(k)), boost::asio::detached);
     }
   } else if (auto charge = store_.try_charge(length_of(meta, index))) {
-    start(target, meta, index, std::move(*charge), Fill::from_upstream);
+    if (auto owner = owner_of(k, Reach::cluster)) {
+      start(target, meta, index, std::move(*charge), Fill::from_owner, std::move(*owner));
+    } else {
+      start(target, meta, index, std::move(*charge), Fill::as_owner);
+    }
   }
 }
 
@@ -158,24 +196,27 @@ cache::Source SegmentSource::likely_source(const std::string& target, const Meta
   auto segment = store_.peek<cache::Segment>(k);
   if (segment && segment->state() == cache::Segment::State::complete) return cache::Source::memory;
   if (disk_ && disk_->may_hold(k)) return cache::Source::disk;
-  return cache::Source::upstream;
+  return owner_of(k, Reach::cluster) ? cache::Source::peer : cache::Source::upstream;
 }
 
 std::shared_ptr<cache::Segment> SegmentSource::start(const std::string& target, const MetaPtr& meta,
                                                      std::uint64_t index,
-                                                     cache::MemoryBudget::Charge charge, Fill how) {
-  auto segment = std::make_shared<cache::Segment>(
-      length_of(meta, index), std::move(charge),
-      how == Fill::from_disk ? cache::Source::disk : cache::Source::upstream);
+                                                     cache::MemoryBudget::Charge charge, Fill how,
+                                                     std::string owner) {
+  cache::Source source = how == Fill::from_disk    ? cache::Source::disk
+                         : how == Fill::from_owner ? cache::Source::peer
+                                                   : cache::Source::upstream;
+  auto segment = std::make_shared<cache::Segment>(length_of(meta, index), std::move(charge), source);
   store_.insert(key(target, meta, index), segment);
-  boost::asio::co_spawn(executor_, fill(target, meta, index, segment, how), boost::asio::detached);
+  boost::asio::co_spawn(executor_, fill(target, meta, index, segment, how, std::move(owner)),
+                        boost::asio::detached);
   return segment;
 }
 
 boost::asio::awaitable<void> SegmentSource::fill(std::string target, MetaPtr meta,
                                                  std::uint64_t index,
-                                                 std::shared_ptr<cache::Segment> segment,
-                                                 Fill how) {
+                                                 std::shared_ptr<cache::Segment> segment, Fill how,
+                                                 std::string owner) {
   std::string k = key(target, meta, index);
   try {
     // Readers see none of the bytes until all are read and verified; a damaged file falls back
@@ -185,8 +226,27 @@ boost::asio::awaitable<void> SegmentSource::fill(std::string target, MetaPtr met
       segment->complete();
       co_return;
     }
-    co_await fetch_into(target, meta, index, *segment);
-    if (disk_) disk_->store(k, {segment->data(), segment->size()}, segment);
+    if (how == Fill::from_owner) {
+      asking_owner_.insert(k);
+      try {
+        co_await from_peer(owner, peering::Scope::fetch, target, meta, index, *segment);
+      } catch (...) {
+        asking_owner_.erase(k);
+        throw;
+      }
+      asking_owner_.erase(k);
+    } else if (auto previous = peers_ ? peers_->peers().previous_owner(k) : std::nullopt) {
+      co_await from_peer(*previous, peering::Scope::stored, target, meta, index, *segment);
+    }
+    // Whatever a peer could not send comes from the upstream, from where the peer stopped.
+    if (segment->state() == cache::Segment::State::filling) {
+      co_await fetch_into(target, meta, index, *segment);
+    }
+    if (how == Fill::from_owner) {
+      borrow(k, segment);
+    } else if (disk_) {
+      disk_->store(k, {segment->data(), segment->size()}, segment);
+    }
     co_return;
   } catch (const ObjectChanged&) {
     directory_.invalidate(target);
@@ -201,11 +261,57 @@ boost::asio::awaitable<void> SegmentSource::fill(std::string target, MetaPtr met
   if (store_.peek<cache::Segment>(k) == segment) store_.erase(k);
 }
 
+boost::asio::awaitable<void> SegmentSource::from_peer(const std::string& peer,
+                                                      peering::Scope scope,
+                                                      const std::string& target,
+                                                      const MetaPtr& meta, std::uint64_t index,
+                                                      cache::Segment& segment) {
+  bool changed = false;
+  std::string failure;
+  try {
+    auto response = co_await peers_->segment(peer, target, encode_meta_record(*meta), index,
+                                             segment.size(), scope);
+    if (!response) co_return;
+    while (segment.filled() < segment.size()) {
+      std::size_t n = co_await response->read_some(segment.unfilled());
+      if (n == 0) throw std::runtime_error("the segment ended early");
+      segment.commit(n);
+    }
+    segment.complete();
+  } catch (const peering::VersionGone&) {
+    changed = true;
+  } catch (const peering::PeerUnavailable&) {
+    // Marked suspect already; the upstream sends the rest.
+  } catch (const std::exception& error) {
+    failure = error.what();
+  }
+  if (changed) throw ObjectChanged("the object changed upstream (its owner was told 412)");
+  if (!failure.empty()) peers_->failed(peer, failure);
+}
+
+// The share of memory that segments owned by other nodes may keep: enough for the hot ones,
+// not so much that this node's own segments, which it alone serves to the cluster, are crowded
+// out.
+constexpr std::uint64_t kBorrowedShareDivisor = 4;
+
+void SegmentSource::borrow(const std::string& key, const std::shared_ptr<cache::Segment>& segment) {
+  borrowed_.push_back(Borrowed{key, segment, segment->size()});
+  borrowed_bytes_ += segment->size();
+  while (borrowed_bytes_ > store_.limit() / kBorrowedShareDivisor) {
+    Borrowed oldest = std::move(borrowed_.front());
+    borrowed_.pop_front();
+    borrowed_bytes_ -= oldest.bytes;
+    auto held = oldest.segment.lock();
+    if (held && store_.peek<cache::Segment>(oldest.key) == held) store_.erase(oldest.key);
+  }
+}
+
 boost::asio::awaitable<void> SegmentSource::fetch_into(const std::string& target,
                                                        const MetaPtr& meta, std::uint64_t index,
                                                        cache::Segment& segment) {
-  std::uint64_t first = index * options_.segment_size;
-  std::uint64_t last = first + segment.size() - 1;
+  // After a peer that broke off, only the bytes it did not send.
+  std::uint64_t first = index * options_.segment_size + segment.filled();
+  std::uint64_t last = index * options_.segment_size + segment.size() - 1;
   upstream::HeaderList headers = meta->fetch_conditions();
   headers.emplace_back("Range", "bytes=" + std::to_string(first) + "-" + std::to_string(last));
   auto response = co_await upstream_.fetch(boost::beast::http::verb::get, target, headers);

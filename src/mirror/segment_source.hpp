@@ -6,6 +6,10 @@
 // object's metadata, so a mixed body is never served. A disk hit is sent from the file; one read
 // before is promoted to memory when memory is free, which is how hot segments end up there.
 // Read-ahead opens (and so verifies) disk segments ahead of their reader.
+// In a cluster a segment missing here comes from its owner node, streamed on to readers as it
+// arrives, and is kept in a bounded share of memory; an owner that fails or stalls is replaced
+// by the upstream for the rest of the segment. The owner itself first asks the previous owner
+// for a stored copy, then the upstream, and keeps what it fetched on disk.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -15,6 +19,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_set>
 
 #include "async/single_flight.hpp"
 #include "cache/memory_store.hpp"
@@ -28,18 +33,21 @@ namespace casserole::mirror {
 
 class SegmentSource {
  public:
-  // `disk` may be null: no disk tier.
+  // `disk` may be null: no disk tier; `peers` may be null: a node alone.
   SegmentSource(boost::asio::any_io_executor executor, cache::MemoryStore& store,
                 disk::DiskStore* disk, upstream::UpstreamClient& upstream,
-                ObjectDirectory& directory, const MirrorOptions& options)
+                ObjectDirectory& directory, const MirrorOptions& options,
+                peering::PeerGroup* peers = nullptr)
       : executor_(std::move(executor)),
         store_(store),
         disk_(disk),
         upstream_(upstream),
         directory_(directory),
-        options_(options) {}
+        options_(options),
+        peers_(peers) {}
 
-  // Exactly one of segment (in memory, complete or filling) and file (on disk, verified) is set.
+  // At most one of segment (in memory, complete or filling) and file (on disk, verified) is
+  // set; neither only for Reach::stored when this node holds nothing.
   struct Acquired {
     std::shared_ptr<cache::Segment> segment;
     std::shared_ptr<const disk::OpenEntry> file;
@@ -49,7 +57,7 @@ class SegmentSource {
   // The segment, complete or filling. Waits for room in the memory tier if it must; throws
   // MemoryExhausted when none comes.
   boost::asio::awaitable<Acquired> acquire(const std::string& target, const MetaPtr& meta,
-                                           std::uint64_t index);
+                                           std::uint64_t index, Reach reach = Reach::cluster);
   // Starts fetching the segment if it is missing and memory is free right now; never waits.
   void prefetch(const std::string& target, const MetaPtr& meta, std::uint64_t index);
   // Where acquire() would find the segment now, as far as the indexes tell without reading.
@@ -61,15 +69,30 @@ class SegmentSource {
  private:
   std::string key(const std::string& target, const MetaPtr& meta, std::uint64_t index) const;
   std::uint64_t length_of(const MetaPtr& meta, std::uint64_t index) const;
-  // The flight behind acquire(): disk, else memory charged and an upstream fetch started.
+  // The owner of a key when it is another node and a client's request may ask it.
+  std::optional<std::string> owner_of(const std::string& key, Reach reach) const;
+  // A segment in memory that `reach` may use: one being filled by asking its owner is not for
+  // requests answered on a peer's behalf, or two nodes could wait on each other.
+  std::shared_ptr<cache::Segment> usable_for(const std::string& key, Reach reach, bool hit);
+  boost::asio::awaitable<Acquired> stored(const std::string& key);
+  // The flight behind acquire(): disk, else memory charged and a fetch started (from `owner`
+  // when given, else as the owner).
   boost::asio::awaitable<Acquired> find_or_fetch(const std::string& target, const MetaPtr& meta,
-                                                 std::uint64_t index, const std::string& k);
-  enum class Fill { from_upstream, from_disk };
+                                                 std::uint64_t index, const std::string& k,
+                                                 const std::optional<std::string>& owner);
+  enum class Fill { from_disk, as_owner, from_owner };
   std::shared_ptr<cache::Segment> start(const std::string& target, const MetaPtr& meta,
                                         std::uint64_t index, cache::MemoryBudget::Charge charge,
-                                        Fill how);
+                                        Fill how, std::string owner = {});
   boost::asio::awaitable<void> fill(std::string target, MetaPtr meta, std::uint64_t index,
-                                    std::shared_ptr<cache::Segment> segment, Fill how);
+                                    std::shared_ptr<cache::Segment> segment, Fill how,
+                                    std::string owner);
+  // Streams what `peer` sends into the segment; leaves it filling if the peer has none or fails.
+  boost::asio::awaitable<void> from_peer(const std::string& peer, peering::Scope scope,
+                                         const std::string& target, const MetaPtr& meta,
+                                         std::uint64_t index, cache::Segment& segment);
+  // Keeps a segment owned elsewhere in memory within its share, dropping the oldest such.
+  void borrow(const std::string& key, const std::shared_ptr<cache::Segment>& segment);
   // A promotion: worth it for a segment read from disk before, when memory is free right now.
   std::shared_ptr<cache::Segment> promote(const std::string& target, const MetaPtr& meta,
                                           std::uint64_t index);
@@ -86,7 +109,17 @@ class SegmentSource {
   upstream::UpstreamClient& upstream_;
   ObjectDirectory& directory_;
   const MirrorOptions& options_;
+  peering::PeerGroup* peers_;
   async::SingleFlight<Acquired> flights_;
+  std::unordered_set<std::string> asking_owner_;  // keys being filled from their owner
+
+  struct Borrowed {
+    std::string key;
+    std::weak_ptr<cache::Segment> segment;
+    std::uint64_t bytes;
+  };
+  std::deque<Borrowed> borrowed_;  // oldest first
+  std::uint64_t borrowed_bytes_ = 0;
 
   // Disk segments read-ahead opened for a reader that has yet to reach them. Taken once; a few
   // seconds old at most, so a file is never trusted long after its check.

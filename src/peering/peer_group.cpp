@@ -1,0 +1,130 @@
+#include "peering/peer_group.hpp"
+
+#include <boost/beast/http/verb.hpp>
+#include <iostream>
+
+#include "upstream/upstream_client.hpp"
+#include "upstream/upstream_error.hpp"
+#include "upstream/upstream_response.hpp"
+
+namespace casserole::peering {
+namespace {
+
+// Long enough that a peer restarting or briefly overloaded is not asked again at once; short
+// enough that a healthy peer wrongly suspected soon takes its keys back.
+constexpr auto kSuspectTime = std::chrono::seconds(10);
+// Metadata records are a status and some header fields.
+constexpr std::size_t kMaxRecord = 256 * 1024;
+
+// Out of the coroutines: GCC 12 misreads string concatenation in a coroutine frame
+// (-Warray-bounds).
+std::string about(const std::string& peer, std::string_view what) {
+  std::string text = "peer ";
+  text += peer;
+  text += ": ";
+  text += what;
+  return text;
+}
+
+std::string status_text(unsigned status) {
+  return "status " + std::to_string(status);
+}
+
+}  // namespace
+
+upstream::HeaderList PeerGroup::headers_for(std::string_view meta_record) const {
+  upstream::HeaderList headers;
+  if (!secret_.empty()) headers.emplace_back(kSecretField, secret_);
+  if (!meta_record.empty()) {
+    headers.emplace_back(kMetaField, encode_base64(meta_record));
+  }
+  return headers;
+}
+
+PeerGroup::PeerGroup(boost::asio::any_io_executor executor, cluster::Peers& peers,
+                     upstream::UpstreamOptions options, std::string secret)
+    : executor_(std::move(executor)),
+      peers_(peers),
+      options_(std::move(options)),
+      secret_(std::move(secret)) {}
+
+PeerGroup::~PeerGroup() = default;
+
+upstream::ConnectionPool& PeerGroup::pool(const std::string& peer) {
+  auto& pool = pools_[peer];
+  if (!pool) {
+    pool = std::make_unique<upstream::ConnectionPool>(executor_, upstream::UpstreamUrl::parse(peer),
+                                                      options_);
+  }
+  return *pool;
+}
+
+void PeerGroup::failed(const std::string& peer, std::string_view why) {
+  if (!peers_.suspected(peer)) {
+    std::cerr << "casserole: peer " << peer << " failed (" << why
+              << "); it owns nothing for the next " << kSuspectTime.count()
+              << " s and its keys are fetched elsewhere\n";
+  }
+  peers_.suspect(peer, kSuspectTime);
+}
+
+boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::ask(
+    const std::string& peer, const PeerRequest& request, std::string_view meta_record) {
+  upstream::HeaderList headers = headers_for(meta_record);
+  std::unique_ptr<upstream::UpstreamResponse> response;
+  std::string failure;
+  try {
+    upstream::UpstreamClient client(pool(peer));
+    response =
+        co_await client.fetch(boost::beast::http::verb::get, request_target(request), headers);
+  } catch (const std::exception& error) {
+    failure = error.what();
+  }
+  if (response && response->status() == 404 && request.scope == Scope::stored) co_return nullptr;
+  if (response && response->status() == 412) throw VersionGone(about(peer, "412"));
+  if (response && response->status() != 200) failure = status_text(response->status());
+  if (!failure.empty()) {
+    failed(peer, failure);
+    throw PeerUnavailable(about(peer, failure));
+  }
+  co_return response;
+}
+
+boost::asio::awaitable<std::optional<std::string>> PeerGroup::meta(const std::string& peer,
+                                                                   const std::string& target,
+                                                                   Scope scope) {
+  auto response = co_await ask(peer, PeerRequest{PeerRequest::Kind::meta, target, 0, scope}, {});
+  if (!response) co_return std::nullopt;
+  std::string record;
+  std::string failure;
+  try {
+    char buffer[16 * 1024];
+    for (;;) {
+      std::size_t n = co_await response->read_some(std::as_writable_bytes(std::span(buffer)));
+      if (n == 0) break;
+      record.append(buffer, n);
+      if (record.size() > kMaxRecord) throw PeerUnavailable("metadata record too large");
+    }
+  } catch (const std::exception& error) {
+    failure = error.what();
+  }
+  if (!failure.empty()) {
+    failed(peer, failure);
+    throw PeerUnavailable(about(peer, failure));
+  }
+  co_return record;
+}
+
+boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::segment(
+    const std::string& peer, const std::string& target, std::string_view meta_record,
+    std::uint64_t index, std::uint64_t length, Scope scope) {
+  auto response = co_await ask(
+      peer, PeerRequest{PeerRequest::Kind::segment, target, index, scope}, meta_record);
+  if (response && response->content_length() != length) {
+    failed(peer, "a segment of the wrong length");
+    throw PeerUnavailable(about(peer, "a segment of the wrong length"));
+  }
+  co_return response;
+}
+
+}  // namespace casserole::peering

@@ -1,0 +1,75 @@
+// PeerGroup: the other nodes of the cluster as a source of metadata and segments. Knows who owns
+// a key (cluster::Peers) and asks it over the peering protocol, through one keep-alive connection
+// pool per peer. A peer that cannot be reached, answers with an error or stalls is marked suspect
+// for a while (it owns nothing meanwhile) and the ask throws PeerUnavailable: the caller goes to
+// the upstream instead, so a failed node never fails a request.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "cluster/peers.hpp"
+#include "peering/peer_protocol.hpp"
+#include "upstream/connection_pool.hpp"
+#include "upstream/header_list.hpp"
+
+namespace casserole::upstream {
+class UpstreamResponse;
+}
+
+namespace casserole::peering {
+
+class PeerUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The peer was told 412 for the version asked: the object changed upstream. Not the peer's
+// fault, so it stays trusted.
+class VersionGone : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class PeerGroup {
+ public:
+  // `options` bound connecting to and waiting on a peer.
+  PeerGroup(boost::asio::any_io_executor executor, cluster::Peers& peers,
+            upstream::UpstreamOptions options, std::string secret);
+  ~PeerGroup();
+
+  cluster::Peers& peers() { return peers_; }
+  const cluster::Peers& peers() const { return peers_; }
+
+  // The metadata record the peer holds or fetched; nullopt when it holds none (Scope::stored).
+  boost::asio::awaitable<std::optional<std::string>> meta(const std::string& peer,
+                                                          const std::string& target, Scope scope);
+  // The peer's response for a segment of `length` bytes, header read and checked, body to be
+  // read; null when it holds none (Scope::stored).
+  boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> segment(
+      const std::string& peer, const std::string& target, std::string_view meta_record,
+      std::uint64_t index, std::uint64_t length, Scope scope);
+
+  // A request to `peer` failed after its header (the body broke off or stalled).
+  void failed(const std::string& peer, std::string_view why);
+
+ private:
+  boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> ask(
+      const std::string& peer, const PeerRequest& request, std::string_view meta_record);
+  upstream::ConnectionPool& pool(const std::string& peer);
+  upstream::HeaderList headers_for(std::string_view meta_record) const;
+
+  boost::asio::any_io_executor executor_;
+  cluster::Peers& peers_;
+  upstream::UpstreamOptions options_;
+  std::string secret_;
+  std::map<std::string, std::unique_ptr<upstream::ConnectionPool>> pools_;
+};
+
+}  // namespace casserole::peering

@@ -1,0 +1,43 @@
+// The peering protocol: what one node asks another over its peering listener. Two GETs:
+//   /_casserole/meta?target=T             -> 200, the object's metadata record (JSON)
+//   /_casserole/segment?target=T&index=N  -> 200, the segment's bytes, streamed as they arrive;
+//       X-Casserole-Meta carries the asker's metadata record (base64), so the asked node needs
+//       no lookup of its own and serves exactly the version the asker serves.
+// `&scope=stored` asks only for what the node holds (404 when it holds nothing); without it the
+// node may fetch from the upstream itself. The asked node never asks a third node on a peer's
+// behalf except for a stored copy, which cannot ask further: a request travels one hop.
+// With a cluster secret every request carries it in X-Casserole-Secret.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace casserole::peering {
+
+inline constexpr std::string_view kSecretField = "X-Casserole-Secret";
+inline constexpr std::string_view kMetaField = "X-Casserole-Meta";
+
+// How far the asked node may go for what it lacks.
+enum class Scope { fetch, stored };
+
+struct PeerRequest {
+  enum class Kind { meta, segment };
+  Kind kind = Kind::meta;
+  std::string target;  // the client's request target, as the mirror keys it
+  std::uint64_t index = 0;
+  Scope scope = Scope::fetch;
+};
+
+std::string request_target(const PeerRequest& request);
+// nullopt for anything that is not a well-formed peering request.
+std::optional<PeerRequest> parse_request_target(std::string_view target);
+
+std::string encode_base64(std::string_view bytes);
+std::optional<std::string> decode_base64(std::string_view text);
+
+// In constant time, so that the secret cannot be guessed byte by byte from response times.
+bool secret_matches(std::string_view expected, std::string_view given);
+
+}  // namespace casserole::peering
