@@ -208,6 +208,29 @@ Option address_option() {
       }};
 }
 
+// The cluster secret is never echoed, not even in the error about a bad one: logs are read by
+// more people than the secret is meant for.
+Option secret_option() {
+  return Option{
+      "cluster-secret",
+      "SECRET",
+      "Secret that peer requests must carry; none: not checked",
+      Form::value,
+      [](const std::vector<std::string>& values, Config& config) -> std::optional<std::string> {
+        const std::string& text = values.front();
+        bool printable =
+            std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7f; });
+        if (text.empty() || !printable) {
+          return "invalid secret (use printable characters without spaces)";
+        }
+        config.cluster_secret = text;
+        return std::nullopt;
+      },
+      [](const Config& config) {
+        return config.cluster_secret.empty() ? std::string("none") : std::string("(set)");
+      }};
+}
+
 const std::vector<Option>& options() {
   using std::chrono::milliseconds;
   using std::chrono::seconds;
@@ -235,20 +258,20 @@ const std::vector<Option>& options() {
                   &Config::cleaned_disk_usage),
       list_option("etcd", "URL[,URL...]", "etcd endpoints to find peers through; none: standalone",
                   &Config::etcd, "URL", kUrlHint, parse_http_url),
-      url_option("peering-address", "URL this node's peering listener is reached at by peers",
-                 &Config::peering_address),
       value_option<std::string>(
-          "cluster-secret", "SECRET", "Secret that peer requests must carry; none: not checked",
-          &Config::cluster_secret, "secret", "use printable characters without spaces",
+          "peering-address", "URL", "URL this node's peering listener is reached at by peers",
+          &Config::peering_address, "URL",
+          "use http://host:port: the peering listener speaks plain HTTP at the root",
           [](std::string_view text) -> std::optional<std::string> {
-            bool printable =
-                std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7f; });
-            if (text.empty() || !printable) return std::nullopt;
-            return std::string(text);
+            auto url = parse_http_url(text);
+            if (!url || !url->starts_with("http://") ||
+                url->find('/', std::string_view("http://").size()) != std::string::npos) {
+              return std::nullopt;
+            }
+            return url;
           },
-          [](const std::string& secret) {
-            return secret.empty() ? std::string("none") : std::string("(set)");
-          }),
+          [](const std::string& url) { return url; }),
+      secret_option(),
       list_option("passthrough", "GLOB[,GLOB...]", "Request path patterns that are never cached",
                   &Config::passthrough, "pattern",
                   "patterns match request paths, so start them with / or *",
@@ -264,6 +287,9 @@ const std::vector<Option>& options() {
                       &Config::upstream_connect_timeout, milliseconds(1)),
       duration_option("upstream-timeout", "Time an upstream read or write may stay idle",
                       &Config::upstream_timeout, milliseconds(1)),
+      duration_option("peer-timeout",
+                      "Time a peer may stay silent before its keys are fetched elsewhere",
+                      &Config::peer_timeout, milliseconds(1)),
       count_option<std::size_t>("upstream-max-idle", "Idle keep-alive upstream connections kept",
                                 &Config::upstream_max_idle, 0, 4096),
       flag_option("upstream-insecure",

@@ -31,6 +31,7 @@ struct Config {
   std::chrono::seconds min_ttl{60};
   std::chrono::milliseconds upstream_connect_timeout{5000};
   std::chrono::milliseconds upstream_timeout{30000};  // idle read/write timeout
+  std::chrono::milliseconds peer_timeout{10000};      // a peer silent this long is suspect
   std::size_t upstream_max_idle = 32;                 // idle keep-alive connections kept
   bool upstream_insecure = false;                     // skip TLS verification (testing only)
   std::string upstream_ca_file;                       // extra PEM bundle to trust; empty: none

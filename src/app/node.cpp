@@ -9,15 +9,21 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "cache/memory_store.hpp"
+#include "cluster/membership.hpp"
+#include "cluster/peers.hpp"
 #include "disk/disk_store.hpp"
 #include "mirror/object_directory.hpp"
 #include "mirror/segment_source.hpp"
+#include "peering/peer_group.hpp"
 #include "server/access_log.hpp"
+#include "server/client_handler.hpp"
 #include "server/mirror_handler.hpp"
 #include "server/passthrough.hpp"
+#include "server/peering_handler.hpp"
 #include "server/server.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/upstream_client.hpp"
@@ -25,24 +31,22 @@
 namespace casserole::app {
 namespace {
 
-boost::asio::ip::tcp::acceptor listen_on(boost::asio::io_context& io, const Config& config) {
+boost::asio::ip::tcp::acceptor listen_on(boost::asio::io_context& io, const std::string& host,
+                                         std::uint16_t port) {
+  const std::string address = host + ":" + std::to_string(port);
   boost::asio::ip::tcp::resolver resolver(io);
   boost::system::error_code ec;
-  auto endpoints = resolver.resolve(config.listen_host, std::to_string(config.listen_port),
-                                    boost::asio::ip::tcp::resolver::passive, ec);
+  auto endpoints =
+      resolver.resolve(host, std::to_string(port), boost::asio::ip::tcp::resolver::passive, ec);
   if (ec || endpoints.empty()) {
-    throw std::runtime_error("cannot resolve listening address " + config.listen_host + ": " +
-                             ec.message());
+    throw std::runtime_error("cannot resolve listening address " + address + ": " + ec.message());
   }
   boost::asio::ip::tcp::acceptor acceptor(io);
   auto endpoint = endpoints.begin()->endpoint();
   acceptor.open(endpoint.protocol());
   acceptor.set_option(boost::asio::socket_base::reuse_address(true));
   acceptor.bind(endpoint, ec);
-  if (ec) {
-    throw std::runtime_error("cannot listen on " + config.listen_host + ":" +
-                             std::to_string(config.listen_port) + ": " + ec.message());
-  }
+  if (ec) throw std::runtime_error("cannot listen on " + address + ": " + ec.message());
   acceptor.listen(boost::asio::socket_base::max_listen_connections);
   return acceptor;
 }
@@ -70,6 +74,32 @@ std::unique_ptr<disk::DiskStore> open_disk(boost::asio::io_context& io, const Co
 // How long a stopping node waits for segments still being written to disk.
 constexpr auto kDrainTime = std::chrono::seconds(5);
 
+// How long a peer may take to accept a connection: peers share a network, so a peer that takes
+// longer is down, and its keys are better fetched elsewhere at once.
+constexpr auto kPeerConnectTimeout = std::chrono::seconds(1);
+
+// The cluster side of a node, present with --etcd: who the others are (kept up to date from
+// etcd), how to ask them, and the listener where they ask this node.
+struct ClusterSide {
+  ClusterSide(boost::asio::io_context& io, const Config& config)
+      : peers(config.peering_address),
+        group(io.get_executor(), peers,
+              upstream::UpstreamOptions{
+                  .connect_timeout =
+                      std::min<std::chrono::milliseconds>(kPeerConnectTimeout, config.peer_timeout),
+                  .io_timeout = config.peer_timeout,
+                  .max_idle = config.upstream_max_idle,
+                  .insecure = false,
+                  .ca_file = {},
+              },
+              config.cluster_secret),
+        membership(io.get_executor(), peers, {.endpoints = config.etcd}) {}
+
+  cluster::Peers peers;
+  peering::PeerGroup group;
+  cluster::EtcdMembership membership;
+};
+
 }  // namespace
 
 void run_node(const Config& config) {
@@ -92,13 +122,27 @@ void run_node(const Config& config) {
   upstream::UpstreamClient upstream(pool);
   cache::MemoryStore memory(config.max_memory_usage);
   std::unique_ptr<disk::DiskStore> disk = open_disk(io, config);
-  mirror::ObjectDirectory directory(memory, disk.get(), upstream, config.min_ttl);
+  std::optional<ClusterSide> cluster;
+  if (!config.etcd.empty()) cluster.emplace(io, config);
+  peering::PeerGroup* peers = cluster ? &cluster->group : nullptr;
+  mirror::ObjectDirectory directory(memory, disk.get(), upstream, config.min_ttl, peers);
   mirror::SegmentSource segments(io.get_executor(), memory, disk.get(), upstream, directory,
-                                 mirror_options);
+                                 mirror_options, peers);
   server::Passthrough passthrough(upstream);
   server::MirrorHandler mirror(directory, segments, passthrough, mirror_options);
+  server::ClientHandler clients(mirror, passthrough, config.passthrough);
   server::AccessLog access_log(config.access_log);
-  server::Server server(listen_on(io, config), mirror, passthrough, config.passthrough, access_log);
+  server::Server server(listen_on(io, config.listen_host, config.listen_port), clients, access_log);
+  std::optional<server::PeeringHandler> peering_handler;
+  std::optional<server::Server> peering_server;
+  if (cluster) {
+    auto address = upstream::UpstreamUrl::parse(config.peering_address);
+    peering_handler.emplace(directory, segments, cluster->peers, config.cluster_secret,
+                            mirror_options);
+    peering_server.emplace(
+        listen_on(io, address.host, static_cast<std::uint16_t>(std::stoul(address.port))),
+        *peering_handler, access_log);
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
@@ -106,6 +150,9 @@ void run_node(const Config& config) {
     boost::asio::co_spawn(
         io,
         [&]() -> boost::asio::awaitable<void> {
+          // Leaving first lets the others stop asking this node while it finishes.
+          if (cluster) co_await cluster->membership.leave();
+          if (peering_server) peering_server->stop();
           if (disk) {
             co_await disk->drain(std::chrono::steady_clock::now() + kDrainTime);
             std::cerr << "casserole: " << disk->summary() << std::endl;
@@ -117,6 +164,12 @@ void run_node(const Config& config) {
   boost::asio::co_spawn(io, server.run(), boost::asio::detached);
   std::cerr << "casserole " CASSEROLE_VERSION " listening on " << config.listen_host << ":"
             << config.listen_port << ", mirroring " << config.mirror_url << std::endl;
+  if (cluster) {
+    boost::asio::co_spawn(io, peering_server->run(), boost::asio::detached);
+    boost::asio::co_spawn(io, cluster->membership.run(), boost::asio::detached);
+    std::cerr << "casserole: peering on " << config.peering_address << ", members from etcd at "
+              << config.etcd.front() << (config.etcd.size() > 1 ? " and others" : "") << std::endl;
+  }
   io.run();
   // Sessions and fetches still suspended in `io` refer to the pieces declared after it, which
   // would be destroyed first; nothing is buffered that needs writing, so end the process here.

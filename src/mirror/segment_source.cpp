@@ -206,7 +206,8 @@ std::shared_ptr<cache::Segment> SegmentSource::start(const std::string& target, 
   cache::Source source = how == Fill::from_disk    ? cache::Source::disk
                          : how == Fill::from_owner ? cache::Source::peer
                                                    : cache::Source::upstream;
-  auto segment = std::make_shared<cache::Segment>(length_of(meta, index), std::move(charge), source);
+  auto segment =
+      std::make_shared<cache::Segment>(length_of(meta, index), std::move(charge), source);
   store_.insert(key(target, meta, index), segment);
   boost::asio::co_spawn(executor_, fill(target, meta, index, segment, how, std::move(owner)),
                         boost::asio::detached);
@@ -261,16 +262,15 @@ boost::asio::awaitable<void> SegmentSource::fill(std::string target, MetaPtr met
   if (store_.peek<cache::Segment>(k) == segment) store_.erase(k);
 }
 
-boost::asio::awaitable<void> SegmentSource::from_peer(const std::string& peer,
-                                                      peering::Scope scope,
+boost::asio::awaitable<void> SegmentSource::from_peer(const std::string& peer, peering::Scope scope,
                                                       const std::string& target,
                                                       const MetaPtr& meta, std::uint64_t index,
                                                       cache::Segment& segment) {
   bool changed = false;
   std::string failure;
   try {
-    auto response = co_await peers_->segment(peer, target, encode_meta_record(*meta), index,
-                                             segment.size(), scope);
+    const std::string record = encode_meta_record(*meta);
+    auto response = co_await peers_->segment(peer, target, record, index, segment.size(), scope);
     if (!response) co_return;
     while (segment.filled() < segment.size()) {
       std::size_t n = co_await response->read_some(segment.unfilled());
@@ -280,6 +280,8 @@ boost::asio::awaitable<void> SegmentSource::from_peer(const std::string& peer,
     segment.complete();
   } catch (const peering::VersionGone&) {
     changed = true;
+  } catch (const peering::UpstreamFailed&) {
+    throw;
   } catch (const peering::PeerUnavailable&) {
     // Marked suspect already; the upstream sends the rest.
   } catch (const std::exception& error) {

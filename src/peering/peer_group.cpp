@@ -3,6 +3,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <iostream>
 
+#include "http/base64.hpp"
 #include "upstream/upstream_client.hpp"
 #include "upstream/upstream_error.hpp"
 #include "upstream/upstream_response.hpp"
@@ -36,7 +37,7 @@ upstream::HeaderList PeerGroup::headers_for(std::string_view meta_record) const 
   upstream::HeaderList headers;
   if (!secret_.empty()) headers.emplace_back(kSecretField, secret_);
   if (!meta_record.empty()) {
-    headers.emplace_back(kMetaField, encode_base64(meta_record));
+    headers.emplace_back(kMetaField, http::encode_base64(meta_record));
   }
   return headers;
 }
@@ -82,6 +83,12 @@ boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::a
   }
   if (response && response->status() == 404 && request.scope == Scope::stored) co_return nullptr;
   if (response && response->status() == 412) throw VersionGone(about(peer, "412"));
+  if (response && response->message().count(kUpstreamFailedField) > 0) {
+    bool timeout = response->message()[kUpstreamFailedField] == "timeout";
+    throw UpstreamFailed(timeout ? upstream::UpstreamError::Kind::timeout
+                                 : upstream::UpstreamError::Kind::unreachable,
+                         about(peer, "its upstream request failed"));
+  }
   if (response && response->status() != 200) failure = status_text(response->status());
   if (!failure.empty()) {
     failed(peer, failure);
@@ -93,7 +100,9 @@ boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::a
 boost::asio::awaitable<std::optional<std::string>> PeerGroup::meta(const std::string& peer,
                                                                    const std::string& target,
                                                                    Scope scope) {
-  auto response = co_await ask(peer, PeerRequest{PeerRequest::Kind::meta, target, 0, scope}, {});
+  // Named, not braced inside the co_await: GCC 12 miscompiles braced temporaries there.
+  const PeerRequest request{PeerRequest::Kind::meta, target, 0, scope};
+  auto response = co_await ask(peer, request, std::string_view());
   if (!response) co_return std::nullopt;
   std::string record;
   std::string failure;
@@ -118,8 +127,8 @@ boost::asio::awaitable<std::optional<std::string>> PeerGroup::meta(const std::st
 boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::segment(
     const std::string& peer, const std::string& target, std::string_view meta_record,
     std::uint64_t index, std::uint64_t length, Scope scope) {
-  auto response = co_await ask(
-      peer, PeerRequest{PeerRequest::Kind::segment, target, index, scope}, meta_record);
+  const PeerRequest request{PeerRequest::Kind::segment, target, index, scope};
+  auto response = co_await ask(peer, request, meta_record);
   if (response && response->content_length() != length) {
     failed(peer, "a segment of the wrong length");
     throw PeerUnavailable(about(peer, "a segment of the wrong length"));

@@ -18,6 +18,7 @@
 #include "peering/peer_protocol.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/header_list.hpp"
+#include "upstream/upstream_error.hpp"
 
 namespace casserole::upstream {
 class UpstreamResponse;
@@ -28,6 +29,13 @@ namespace casserole::peering {
 class PeerUnavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The peer's own upstream request failed (it answered 502 or 504 saying so): the upstream is at
+// fault, not the peer, and asking the upstream again at once would fail the same way.
+class UpstreamFailed : public upstream::UpstreamError {
+ public:
+  using upstream::UpstreamError::UpstreamError;
 };
 
 // The peer was told 412 for the version asked: the object changed upstream. Not the peer's

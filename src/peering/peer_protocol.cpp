@@ -1,7 +1,6 @@
 #include "peering/peer_protocol.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
@@ -13,17 +12,35 @@ namespace {
 
 constexpr std::string_view kMetaPath = "/_casserole/meta";
 constexpr std::string_view kSegmentPath = "/_casserole/segment";
+constexpr std::string_view kMembersPath = "/_casserole/members";
+
+// Client targets may hold '+', which must come back as '+', not as a space.
+const boost::urls::encoding_opts kLiteralPlus(false);
+
+std::string_view path_of(PeerRequest::Kind kind) {
+  switch (kind) {
+    case PeerRequest::Kind::meta:
+      return kMetaPath;
+    case PeerRequest::Kind::segment:
+      return kSegmentPath;
+    case PeerRequest::Kind::members:
+      return kMembersPath;
+  }
+  return {};
+}
 
 }  // namespace
 
 std::string request_target(const PeerRequest& request) {
   boost::urls::url url;
-  url.set_path(request.kind == PeerRequest::Kind::meta ? kMetaPath : kSegmentPath);
-  url.params().append({"target", request.target});
+  url.set_path(path_of(request.kind));
+  if (request.kind == PeerRequest::Kind::members) return std::string(url.buffer());
+  auto params = url.params(kLiteralPlus);
+  params.append({"target", request.target});
   if (request.kind == PeerRequest::Kind::segment) {
-    url.params().append({"index", std::to_string(request.index)});
+    params.append({"index", std::to_string(request.index)});
   }
-  if (request.scope == Scope::stored) url.params().append({"scope", "stored"});
+  if (request.scope == Scope::stored) params.append({"scope", "stored"});
   return std::string(url.buffer());
 }
 
@@ -35,12 +52,16 @@ std::optional<PeerRequest> parse_request_target(std::string_view target) {
     request.kind = PeerRequest::Kind::meta;
   } else if (url->encoded_path() == kSegmentPath) {
     request.kind = PeerRequest::Kind::segment;
+  } else if (url->encoded_path() == kMembersPath) {
+    request.kind = PeerRequest::Kind::members;
+    if (url->has_query()) return std::nullopt;
+    return request;
   } else {
     return std::nullopt;
   }
   bool has_target = false;
   bool has_index = false;
-  for (auto param : url->params()) {
+  for (auto param : url->params(kLiteralPlus)) {
     if (param.key == "target" && !has_target && param.has_value && param.value.starts_with('/')) {
       request.target = param.value;
       has_target = true;
@@ -57,28 +78,6 @@ std::optional<PeerRequest> parse_request_target(std::string_view target) {
   }
   if (!has_target || has_index != (request.kind == PeerRequest::Kind::segment)) return std::nullopt;
   return request;
-}
-
-std::string encode_base64(std::string_view bytes) {
-  std::string text(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  text.resize(static_cast<std::size_t>(n));
-  return text;
-}
-
-std::optional<std::string> decode_base64(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string bytes(3 * (text.size() / 4), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  // EVP_DecodeBlock counts the padding as zero bytes of output.
-  std::size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
-  bytes.resize(static_cast<std::size_t>(n) - padding);
-  return bytes;
 }
 
 bool secret_matches(std::string_view expected, std::string_view given) {

@@ -1,8 +1,11 @@
-// The peering protocol: what one node asks another over its peering listener. Two GETs:
+// The peering protocol: what one node asks another over its peering listener. Three GETs:
 //   /_casserole/meta?target=T             -> 200, the object's metadata record (JSON)
 //   /_casserole/segment?target=T&index=N  -> 200, the segment's bytes, streamed as they arrive;
 //       X-Casserole-Meta carries the asker's metadata record (base64), so the asked node needs
-//       no lookup of its own and serves exactly the version the asker serves.
+//       no lookup of its own and serves exactly the version the asker serves; 412 when that
+//       version is gone upstream.
+//   /_casserole/members                   -> 200, the node's view of the cluster (JSON), for
+//       operators and tests.
 // `&scope=stored` asks only for what the node holds (404 when it holds nothing); without it the
 // node may fetch from the upstream itself. The asked node never asks a third node on a peer's
 // behalf except for a stored copy, which cannot ask further: a request travels one hop.
@@ -18,12 +21,16 @@ namespace casserole::peering {
 
 inline constexpr std::string_view kSecretField = "X-Casserole-Secret";
 inline constexpr std::string_view kMetaField = "X-Casserole-Meta";
+// Set on a 502 or 504 that the asked node's own upstream request caused ("timeout" or
+// "failed"): the upstream failed, not the peer, so the asker passes the failure on instead of
+// suspecting the peer.
+inline constexpr std::string_view kUpstreamFailedField = "X-Casserole-Upstream-Failed";
 
 // How far the asked node may go for what it lacks.
 enum class Scope { fetch, stored };
 
 struct PeerRequest {
-  enum class Kind { meta, segment };
+  enum class Kind { meta, segment, members };
   Kind kind = Kind::meta;
   std::string target;  // the client's request target, as the mirror keys it
   std::uint64_t index = 0;
@@ -33,9 +40,6 @@ struct PeerRequest {
 std::string request_target(const PeerRequest& request);
 // nullopt for anything that is not a well-formed peering request.
 std::optional<PeerRequest> parse_request_target(std::string_view target);
-
-std::string encode_base64(std::string_view bytes);
-std::optional<std::string> decode_base64(std::string_view text);
 
 // In constant time, so that the secret cannot be guessed byte by byte from response times.
 bool secret_matches(std::string_view expected, std::string_view given);

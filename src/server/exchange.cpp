@@ -102,9 +102,11 @@ boost::asio::awaitable<void> Exchange::write_last_chunk() {
   co_await write(http::make_chunk_last());
 }
 
-boost::asio::awaitable<void> Exchange::send_error(unsigned status, std::string_view why) {
+boost::asio::awaitable<void> Exchange::send_error(unsigned status, std::string_view why,
+                                                  const upstream::HeaderList& fields) {
   ResponseHeader header;
   header.result(status);
+  for (const auto& [name, value] : fields) header.set(name, value);
   std::string body =
       std::to_string(status) + " " + std::string(header.reason()) + ": " + std::string(why) + "\n";
   header.set(http::field::content_type, "text/plain; charset=utf-8");

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "cache/segment.hpp"
+#include "upstream/header_list.hpp"
 
 namespace casserole::server {
 
@@ -47,8 +48,9 @@ class Exchange {
   // For bodies of unknown length (chunked transfer coding, set in the header).
   boost::asio::awaitable<void> write_chunk(std::span<const std::byte> bytes);
   boost::asio::awaitable<void> write_last_chunk();
-  // A complete short response saying why; only while the header is not out.
-  boost::asio::awaitable<void> send_error(unsigned status, std::string_view why);
+  // A complete short response saying why, with `fields` added; only while the header is not out.
+  boost::asio::awaitable<void> send_error(unsigned status, std::string_view why,
+                                          const upstream::HeaderList& fields = {});
 
   void note_source(cache::Source source);
   const std::string& source() const { return source_; }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "mirror/mirror_error.hpp"
+#include "server/segment_body.hpp"
 
 namespace casserole::server {
 namespace {
@@ -37,23 +38,6 @@ bool wants_another_variant(const Exchange& exchange, const upstream::ObjectMeta&
   auto fields = meta.vary_fields();
   return std::any_of(fields.begin(), fields.end(),
                      [&](const std::string& name) { return !exchange.field(name).empty(); });
-}
-
-// Streams [from, to) of a segment, each byte as soon as it has arrived.
-boost::asio::awaitable<void> stream_segment(Exchange& exchange, cache::Segment& segment,
-                                            std::size_t from, std::size_t to) {
-  std::size_t position = from;
-  while (position < to) {
-    co_await segment.wait_beyond(position);
-    std::size_t filled = segment.filled();
-    if (filled > position) {
-      std::size_t end = std::min(filled, to);
-      co_await exchange.write_body({segment.data() + position, end - position});
-      position = end;
-    } else if (segment.state() == cache::Segment::State::failed) {
-      std::rethrow_exception(segment.failure());
-    }
-  }
 }
 
 }  // namespace
@@ -99,11 +83,7 @@ boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mi
   if (!plan.parts.empty()) {
     const auto& first = plan.parts.front();
     first_segment = co_await segments_.acquire(target, meta, first.first / size);
-    if (auto& segment = first_segment->segment) {
-      std::size_t offset = first.first % size;
-      co_await segment->wait_beyond(offset);
-      if (segment->filled() <= offset) std::rethrow_exception(segment->failure());
-    }
+    co_await await_byte(*first_segment, first.first % size);
   }
   if (plan.parts.empty()) exchange.note_source(cache::Source::memory);
   Exchange::ResponseHeader header;
@@ -140,14 +120,8 @@ boost::asio::awaitable<void> MirrorHandler::stream_range(Exchange& exchange,
     exchange.note_source(acquired.source);
     std::uint64_t start = index * size;
     std::uint64_t from = std::max(first, start) - start;
-    std::uint64_t length = acquired.file ? acquired.file->payload_size : acquired.segment->size();
-    std::uint64_t to = std::min(last, start + length - 1) - start + 1;
-    if (acquired.file) {
-      co_await exchange.send_file(acquired.file->file.get(), acquired.file->payload_offset + from,
-                                  to - from);
-    } else {
-      co_await stream_segment(exchange, *acquired.segment, from, to);
-    }
+    std::uint64_t to = std::min(last, start + length_of(acquired) - 1) - start + 1;
+    co_await send_segment(exchange, acquired, from, to);
   }
 }
 

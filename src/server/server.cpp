@@ -10,7 +10,6 @@
 #include <optional>
 
 #include "mirror/mirror_error.hpp"
-#include "server/route.hpp"
 #include "upstream/upstream_error.hpp"
 
 namespace casserole::server {
@@ -90,7 +89,7 @@ boost::asio::awaitable<void> Server::session(boost::asio::ip::tcp::socket socket
         exchange.close_after();
         co_await exchange.send_error(400, "malformed request: " + ec.message());
       } else {
-        co_await handle(exchange);
+        co_await handler_.handle(exchange);
       }
     } catch (const boost::system::system_error&) {
       exchange.close_after();  // the client went away or stalled: nobody to answer
@@ -110,25 +109,6 @@ boost::asio::awaitable<void> Server::session(boost::asio::ip::tcp::socket socket
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-}
-
-boost::asio::awaitable<void> Server::handle(Exchange& exchange) {
-  const auto& request = exchange.request();
-  if (exchange.target().empty() || exchange.target().front() != '/') {
-    exchange.close_after();
-    co_return co_await exchange.send_error(400, "request target must be an absolute path");
-  }
-  RouteFacts facts{
-      .method = request.method_string(),
-      .target = exchange.target(),
-      .has_authorization = request.count(http::field::authorization) > 0,
-      .has_body = exchange.has_body(),
-  };
-  if (route(facts, passthrough_patterns_) == Route::mirror) {
-    co_await mirror_.serve(exchange);
-  } else {
-    co_await passthrough_.relay(exchange);
-  }
 }
 
 }  // namespace casserole::server

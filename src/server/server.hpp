@@ -1,31 +1,23 @@
-// Server: the client side of Casserole. Accepts connections on the listening address and runs one
-// session per connection: HTTP/1.1 requests one after another with keep-alive, each routed to the
-// mirror or to passthrough, failures turned into short error responses while the header is not
-// out (400 malformed, 502 upstream unreachable, 504 upstream timeout, 503 out of memory), and
-// every exchange written to the access log.
+// Server: a listener. Accepts connections on its address and runs one session per connection:
+// HTTP/1.1 requests one after another with keep-alive, each given to the Handler, failures turned
+// into short error responses while the header is not out (400 malformed, 502 upstream
+// unreachable, 504 upstream timeout, 503 out of memory), and every exchange written to the access
+// log. The client listener and the peering listener are each one.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <string>
-#include <vector>
 
 #include "server/access_log.hpp"
 #include "server/exchange.hpp"
-#include "server/mirror_handler.hpp"
-#include "server/passthrough.hpp"
+#include "server/handler.hpp"
 
 namespace casserole::server {
 
 class Server {
  public:
-  Server(boost::asio::ip::tcp::acceptor acceptor, MirrorHandler& mirror, Passthrough& passthrough,
-         std::vector<std::string> passthrough_patterns, const AccessLog& log)
-      : acceptor_(std::move(acceptor)),
-        mirror_(mirror),
-        passthrough_(passthrough),
-        passthrough_patterns_(std::move(passthrough_patterns)),
-        log_(log) {}
+  Server(boost::asio::ip::tcp::acceptor acceptor, Handler& handler, const AccessLog& log)
+      : acceptor_(std::move(acceptor)), handler_(handler), log_(log) {}
 
   // Accepts until stop().
   boost::asio::awaitable<void> run();
@@ -33,12 +25,9 @@ class Server {
 
  private:
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
-  boost::asio::awaitable<void> handle(Exchange& exchange);
 
   boost::asio::ip::tcp::acceptor acceptor_;
-  MirrorHandler& mirror_;
-  Passthrough& passthrough_;
-  std::vector<std::string> passthrough_patterns_;
+  Handler& handler_;
   const AccessLog& log_;
 };
 

@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "upstream/upstream_error.hpp"
@@ -22,8 +23,11 @@ http::request<http::empty_body> UpstreamClient::request_for(http::verb method,
 }
 
 boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::fetch(
-    http::verb method, std::string_view target, const HeaderList& headers) {
-  http::request<http::empty_body> request = request_for(method, target, headers);
+    http::verb method, std::string_view target, const HeaderList& headers, std::string_view body) {
+  http::request<http::span_body<const char>> request(
+      std::move(request_for(method, target, headers).base()),
+      boost::beast::span<const char>(body.data(), body.size()));
+  if (!body.empty()) request.content_length(body.size());
 
   for (;;) {
     ConnectionPool::Lease lease = co_await pool_.acquire();

@@ -1,6 +1,7 @@
-// UpstreamClient: sends bodiless requests (HEAD, GET, ranged GET) to the upstream and returns the
-// response with its header read and its body ready to stream. These requests are idempotent, so a
-// pooled connection that the upstream had closed meanwhile is retried on a fresh one.
+// UpstreamClient: sends requests (HEAD, GET, ranged GET, and small requests whose body is held in
+// memory, such as etcd's POSTs) to the upstream and returns the response with its header read and
+// its body ready to stream. Callers send only requests that are safe to repeat, so a pooled
+// connection that the upstream had closed meanwhile is retried on a fresh one.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -20,10 +21,13 @@ class UpstreamClient {
  public:
   explicit UpstreamClient(ConnectionPool& pool) : pool_(pool) {}
 
-  // `target` is the client's request target; the mirror's base path is prepended.
+  // `target` is the client's request target; the mirror's base path is prepended. A non-empty
+  // `body` is sent with its Content-Length (its Content-Type is the caller's, in `headers`) and
+  // must outlive the call.
   boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> fetch(boost::beast::http::verb method,
                                                                   std::string_view target,
-                                                                  const HeaderList& headers);
+                                                                  const HeaderList& headers,
+                                                                  std::string_view body = {});
 
   // The header of a request for `target` (base path prepended, Host set, keep-alive), for callers
   // that send a body of their own.

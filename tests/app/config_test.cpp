@@ -65,6 +65,7 @@ TEST(ParseConfig, Defaults) {
   EXPECT_EQ(config.min_ttl, seconds(60));
   EXPECT_EQ(config.upstream_connect_timeout, milliseconds(5000));
   EXPECT_EQ(config.upstream_timeout, milliseconds(30000));
+  EXPECT_EQ(config.peer_timeout, milliseconds(10000));
   EXPECT_EQ(config.upstream_max_idle, 32u);
   EXPECT_FALSE(config.upstream_insecure);
   EXPECT_EQ(config.upstream_ca_file, "");
@@ -107,6 +108,7 @@ TEST(ParseConfig, EveryFlag) {
                                   "--min-ttl=5m",
                                   "--upstream-connect-timeout=500ms",
                                   "--upstream-timeout=2m",
+                                  "--peer-timeout=3s",
                                   "--upstream-max-idle=0",
                                   "--upstream-insecure",
                                   ca_flag.c_str(),
@@ -127,6 +129,7 @@ TEST(ParseConfig, EveryFlag) {
   EXPECT_EQ(config.min_ttl, seconds(300));
   EXPECT_EQ(config.upstream_connect_timeout, milliseconds(500));
   EXPECT_EQ(config.upstream_timeout, milliseconds(120'000));
+  EXPECT_EQ(config.peer_timeout, milliseconds(3000));
   EXPECT_EQ(config.upstream_max_idle, 0u);
   EXPECT_TRUE(config.upstream_insecure);
   EXPECT_EQ(config.upstream_ca_file, ca.path());
@@ -136,17 +139,26 @@ TEST(ParseConfig, EveryFlag) {
 
 TEST(ParseConfig, EveryEnvironmentVariable) {
   const TempFile ca;
-  const Config config =
-      parse_ok({}, {"CASSEROLE_ADDRESS=127.0.0.1:1", "CASSEROLE_MIRROR_URL=http://origin:80/",
-                    "CASSEROLE_MAX_MEMORY_USAGE=512M", "CASSEROLE_DISK_CACHE_ENABLED=0",
-                    "CASSEROLE_DISK_CACHE_DIR=/cache", "CASSEROLE_MAX_DISK_USAGE=10G",
-                    "CASSEROLE_CLEANED_DISK_USAGE=10G", "CASSEROLE_ETCD=http://etcd:2379",
-                    "CASSEROLE_PEERING_ADDRESS=https://node1:8443",
-                    "CASSEROLE_PASSTHROUGH=/a/*, *.sig", "CASSEROLE_SEGMENT_SIZE=64M",
-                    "CASSEROLE_MIN_TTL=0", "CASSEROLE_UPSTREAM_CONNECT_TIMEOUT=1",
-                    "CASSEROLE_UPSTREAM_TIMEOUT=1h", "CASSEROLE_UPSTREAM_MAX_IDLE=4096",
-                    "CASSEROLE_UPSTREAM_INSECURE=YES", "CASSEROLE_UPSTREAM_CA_FILE=" + ca.path(),
-                    "CASSEROLE_READ_AHEAD=0", "CASSEROLE_ACCESS_LOG=off"});
+  const Config config = parse_ok({}, {"CASSEROLE_ADDRESS=127.0.0.1:1",
+                                      "CASSEROLE_MIRROR_URL=http://origin:80/",
+                                      "CASSEROLE_MAX_MEMORY_USAGE=512M",
+                                      "CASSEROLE_DISK_CACHE_ENABLED=0",
+                                      "CASSEROLE_DISK_CACHE_DIR=/cache",
+                                      "CASSEROLE_MAX_DISK_USAGE=10G",
+                                      "CASSEROLE_CLEANED_DISK_USAGE=10G",
+                                      "CASSEROLE_ETCD=http://etcd:2379",
+                                      "CASSEROLE_PEERING_ADDRESS=http://node1:8443",
+                                      "CASSEROLE_PASSTHROUGH=/a/*, *.sig",
+                                      "CASSEROLE_SEGMENT_SIZE=64M",
+                                      "CASSEROLE_MIN_TTL=0",
+                                      "CASSEROLE_UPSTREAM_CONNECT_TIMEOUT=1",
+                                      "CASSEROLE_UPSTREAM_TIMEOUT=1h",
+                                      "CASSEROLE_PEER_TIMEOUT=250ms",
+                                      "CASSEROLE_UPSTREAM_MAX_IDLE=4096",
+                                      "CASSEROLE_UPSTREAM_INSECURE=YES",
+                                      "CASSEROLE_UPSTREAM_CA_FILE=" + ca.path(),
+                                      "CASSEROLE_READ_AHEAD=0",
+                                      "CASSEROLE_ACCESS_LOG=off"});
   EXPECT_EQ(config.listen_host, "127.0.0.1");
   EXPECT_EQ(config.listen_port, 1);
   EXPECT_EQ(config.mirror_url, "http://origin:80");
@@ -156,12 +168,13 @@ TEST(ParseConfig, EveryEnvironmentVariable) {
   EXPECT_EQ(config.max_disk_usage, 10 * GiB);
   EXPECT_EQ(config.cleaned_disk_usage, 10 * GiB);
   EXPECT_EQ(config.etcd, List{"http://etcd:2379"});
-  EXPECT_EQ(config.peering_address, "https://node1:8443");
+  EXPECT_EQ(config.peering_address, "http://node1:8443");
   EXPECT_EQ(config.passthrough, (List{"/a/*", "*.sig"}));
   EXPECT_EQ(config.segment_size, 64 * MiB);
   EXPECT_EQ(config.min_ttl, seconds(0));
   EXPECT_EQ(config.upstream_connect_timeout, milliseconds(1000));
   EXPECT_EQ(config.upstream_timeout, milliseconds(3'600'000));
+  EXPECT_EQ(config.peer_timeout, milliseconds(250));
   EXPECT_EQ(config.upstream_max_idle, 4096u);
   EXPECT_TRUE(config.upstream_insecure);
   EXPECT_EQ(config.upstream_ca_file, ca.path());
@@ -328,10 +341,25 @@ TEST(ParseConfig, UrlErrors) {
   EXPECT_THAT(parse_error({"--mirror-url=localhost:9000"}), HasSubstr("invalid URL"));
   EXPECT_THAT(parse_error({"--peering-address=http://"}),
               HasSubstr("--peering-address: invalid URL"));
+  // The peering listener speaks plain HTTP at the root.
+  EXPECT_THAT(parse_error({"--peering-address=https://node1:8443"}),
+              HasSubstr("--peering-address: invalid URL"));
+  EXPECT_THAT(parse_error({"--peering-address=http://node1:8000/peers"}),
+              HasSubstr("--peering-address: invalid URL"));
   EXPECT_EQ(parse_error({"--etcd=http://ok:2379,etcd:2379"}),
             "casserole: --etcd: invalid URL \"etcd:2379\"" + hint + "\n");
   EXPECT_THAT(parse_error({}, {"CASSEROLE_ETCD=http://a,:x"}),
               HasSubstr("environment variable CASSEROLE_ETCD: invalid URL \":x\""));
+}
+
+TEST(ParseConfig, ClusterSecret) {
+  EXPECT_EQ(parse_ok({}).cluster_secret, "");
+  EXPECT_EQ(parse_ok({"--cluster-secret=s3cr3t!"}).cluster_secret, "s3cr3t!");
+  EXPECT_EQ(parse_ok({}, {"CASSEROLE_CLUSTER_SECRET=from-env"}).cluster_secret, "from-env");
+  EXPECT_THAT(parse_error({"--cluster-secret=two words"}),
+              HasSubstr("--cluster-secret: invalid secret"));
+  // The secret itself is never printed, not even in an error about it.
+  EXPECT_THAT(parse_error({"--cluster-secret=two words"}), Not(HasSubstr("two words")));
 }
 
 TEST(ParseConfig, PassthroughPatternsMatchPaths) {
@@ -367,12 +395,14 @@ TEST(ParseConfig, Help) {
            "  --cleaned-disk-usage=SIZE  (CASSEROLE_CLEANED_DISK_USAGE, default 800M)\n",
            "  --etcd=URL[,URL...]  (CASSEROLE_ETCD, default none)\n",
            "  --peering-address=URL  (CASSEROLE_PEERING_ADDRESS, default http://localhost:8000)\n",
+           "  --cluster-secret=SECRET  (CASSEROLE_CLUSTER_SECRET, default none)\n",
            "  --passthrough=GLOB[,GLOB...]  (CASSEROLE_PASSTHROUGH, default none)\n",
            "  --segment-size=SIZE  (CASSEROLE_SEGMENT_SIZE, default 2M)\n",
            "  --min-ttl=DURATION  (CASSEROLE_MIN_TTL, default 60s)\n",
            "  --upstream-connect-timeout=DURATION  (CASSEROLE_UPSTREAM_CONNECT_TIMEOUT, default "
            "5s)\n",
            "  --upstream-timeout=DURATION  (CASSEROLE_UPSTREAM_TIMEOUT, default 30s)\n",
+           "  --peer-timeout=DURATION  (CASSEROLE_PEER_TIMEOUT, default 10s)\n",
            "  --upstream-max-idle=COUNT  (CASSEROLE_UPSTREAM_MAX_IDLE, default 32)\n",
            "  --upstream-insecure[=BOOL]  (CASSEROLE_UPSTREAM_INSECURE, default false)\n",
            "  --upstream-ca-file=FILE  (CASSEROLE_UPSTREAM_CA_FILE, default none)\n",

@@ -1,0 +1,150 @@
+#include "server/peering_handler.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <optional>
+
+#include "http/base64.hpp"
+#include "mirror/meta_record.hpp"
+#include "mirror/mirror_error.hpp"
+#include "server/segment_body.hpp"
+#include "upstream/upstream_error.hpp"
+
+namespace casserole::server {
+namespace http = boost::beast::http;
+namespace {
+
+mirror::Reach reach_of(peering::Scope scope) {
+  return scope == peering::Scope::stored ? mirror::Reach::stored : mirror::Reach::owner;
+}
+
+// What an error answer says besides its status, for the asker to tell failures apart.
+upstream::HeaderList failure_fields(const std::exception& error) {
+  auto* upstream = dynamic_cast<const upstream::UpstreamError*>(&error);
+  if (!upstream) return {};
+  bool timeout = upstream->kind() == upstream::UpstreamError::Kind::timeout;
+  return {{std::string(peering::kUpstreamFailedField), timeout ? "timeout" : "failed"}};
+}
+
+std::string members_json(const cluster::Peers& peers) {
+  boost::json::array members;
+  boost::json::array suspects;
+  for (const auto& member : peers.ring().members()) {
+    members.emplace_back(member);
+    if (peers.suspected(member)) suspects.emplace_back(member);
+  }
+  return boost::json::serialize(boost::json::object{
+      {"self", peers.self()},
+      {"members", std::move(members)},
+      {"suspects", std::move(suspects)},
+  });
+}
+
+// The metadata the asker serves, which pins the version this node must send; nullopt unless it
+// is a cacheable object's and `index` is one of its segments.
+std::optional<mirror::MetaPtr> asker_meta(const Exchange& exchange, std::uint64_t index,
+                                          const mirror::MirrorOptions& options) {
+  auto record = casserole::http::decode_base64(exchange.field(peering::kMetaField));
+  if (!record) return std::nullopt;
+  auto meta = mirror::decode_meta_record(*record, options.min_ttl);
+  if (!meta || !meta->cacheable() || !meta->length() ||
+      index >= (*meta->length() + options.segment_size - 1) / options.segment_size) {
+    return std::nullopt;
+  }
+  return std::make_shared<const upstream::ObjectMeta>(std::move(*meta));
+}
+
+boost::asio::awaitable<void> send_json(Exchange& exchange, const std::string& body) {
+  Exchange::ResponseHeader header;
+  header.result(http::status::ok);
+  header.set(http::field::content_type, "application/json");
+  header.set(http::field::content_length, std::to_string(body.size()));
+  co_await exchange.write_header(header);
+  co_await exchange.write_body(body);
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> PeeringHandler::handle(Exchange& exchange) {
+  if (!secret_.empty() &&
+      !peering::secret_matches(secret_, exchange.field(peering::kSecretField))) {
+    exchange.close_after();
+    co_return co_await exchange.send_error(403, "peer requests must carry the cluster secret");
+  }
+  auto request = peering::parse_request_target(exchange.target());
+  if (exchange.request().method() != http::verb::get || exchange.has_body() || !request) {
+    exchange.close_after();
+    co_return co_await exchange.send_error(400, "not a peering request");
+  }
+  // The failure kinds the asker must tell apart, decided here where they are known; the rest
+  // (out of memory, a bug) become the Server's generic answers.
+  std::optional<unsigned> status;
+  std::string why;
+  upstream::HeaderList fields;
+  try {
+    co_await answer(exchange, *request);
+  } catch (const mirror::ObjectChanged& error) {
+    if (exchange.header_sent()) throw;
+    status = 412;
+    why = error.what();
+  } catch (const upstream::UpstreamError& error) {
+    if (exchange.header_sent()) throw;
+    status = error.kind() == upstream::UpstreamError::Kind::timeout ? 504 : 502;
+    why = error.what();
+    fields = failure_fields(error);
+  }
+  if (status) co_await exchange.send_error(*status, why, fields);
+}
+
+boost::asio::awaitable<void> PeeringHandler::answer(Exchange& exchange,
+                                                    const peering::PeerRequest& request) {
+  switch (request.kind) {
+    case peering::PeerRequest::Kind::meta:
+      co_return co_await send_meta(exchange, request);
+    case peering::PeerRequest::Kind::segment:
+      co_return co_await send_segment(exchange, request);
+    case peering::PeerRequest::Kind::members:
+      co_return co_await send_members(exchange);
+  }
+}
+
+boost::asio::awaitable<void> PeeringHandler::send_meta(Exchange& exchange,
+                                                       const peering::PeerRequest& request) {
+  mirror::MetaPtr meta = co_await directory_.lookup(request.target, reach_of(request.scope));
+  if (!meta) co_return co_await exchange.send_error(404, "no metadata held for this object");
+  const std::string record = mirror::encode_meta_record(*meta);
+  co_await send_json(exchange, record);
+}
+
+boost::asio::awaitable<void> PeeringHandler::send_segment(Exchange& exchange,
+                                                          const peering::PeerRequest& request) {
+  auto meta = asker_meta(exchange, request.index, options_);
+  if (!meta) {
+    exchange.close_after();
+    co_return co_await exchange.send_error(
+        400, "a segment request needs the object's cacheable metadata and an index within it");
+  }
+  auto acquired =
+      co_await segments_.acquire(request.target, *meta, request.index, reach_of(request.scope));
+  if (!acquired.segment && !acquired.file) {
+    co_return co_await exchange.send_error(404, "this segment is not held here");
+  }
+  // The header waits for the first byte, so that a fetch failing at once is still a status.
+  co_await await_byte(acquired, 0);
+  std::uint64_t length = length_of(acquired);
+  exchange.note_source(acquired.source);
+  Exchange::ResponseHeader header;
+  header.result(http::status::ok);
+  header.set(http::field::content_type, "application/octet-stream");
+  header.set(http::field::content_length, std::to_string(length));
+  co_await exchange.write_header(header);
+  co_await server::send_segment(exchange, acquired, 0, length);
+}
+
+boost::asio::awaitable<void> PeeringHandler::send_members(Exchange& exchange) {
+  const std::string view = members_json(peers_);
+  co_await send_json(exchange, view);
+}
+
+}  // namespace casserole::server
