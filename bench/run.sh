@@ -4,7 +4,5 @@
 # current directory unless --out says otherwise.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-"$repo/scripts/setup.sh"
-cmake -S "$repo" -B "$repo/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build "$repo/build" --target casserole casserole_bench
+"$repo/scripts/build.sh" casserole casserole_bench
 exec "$repo/build/bench/casserole_bench" "$@"

@@ -10,7 +10,7 @@ packages=(
   libssl-dev libxxhash-dev
   # tests and benchmarks
   libgtest-dev libcurl4-openssl-dev curl nginx-light openssl clang-14 libclang-rt-14-dev wrk
-  etcd-server libyaml-cpp-dev
+  etcd-server libyaml-cpp-dev shellcheck
 )
 
 sudo_if_needed() {
