@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <boost/asio/bind_executor.hpp>
 #include <cerrno>
 
 namespace casserole::upstream {
@@ -19,6 +20,20 @@ bool Connection::idle_and_open() {
   char byte;
   ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+// Boost 1.81's any_completion_executor cannot be required to never block, which Beast's
+// streams ask of a handler's executor; the connection's own executor can, and it is the one the
+// callers run on.
+void Connection::read_some(const BufferList<boost::asio::mutable_buffer>& buffers,
+                           Handler handler) {
+  auto bound = boost::asio::bind_executor(get_executor(), std::move(handler));
+  std::visit([&](auto& s) { s.async_read_some(buffers, std::move(bound)); }, stream_);
+}
+
+void Connection::write_some(const BufferList<boost::asio::const_buffer>& buffers, Handler handler) {
+  auto bound = boost::asio::bind_executor(get_executor(), std::move(handler));
+  std::visit([&](auto& s) { s.async_write_some(buffers, std::move(bound)); }, stream_);
 }
 
 void Connection::close() {
