@@ -2,7 +2,8 @@
 // proxy_cache_lock, one worker), both in front of the same nginx origin on loopback and measured
 // in the same run, so that the ratios compare like with like on whatever machine runs them.
 //
-//   casserole_bench [--large=MiB] [--cold=MiB] [--small-count=N] [--duration=s] [--out=PATH]
+//   casserole_bench [--large=MiB] [--cold=MiB] [--herd=MiB] [--small-count=N] [--duration=s]
+//                   [--out=PATH]
 //
 // The scenarios of issue 5, in order:
 // 1. A hot large object, 1 client and 16 at once: aggregate GiB/s, next to the origin serving
@@ -11,7 +12,10 @@
 // 3. A cold large object behind a throttled upstream (each connection paced to 50 MiB/s): MiB/s
 //    and time to first byte, next to downloading it from that upstream directly. The direct
 //    download is also the check of the pace: outside 40-60 MiB/s the scenario is refused.
-// 4. The cold herd needs the cluster; its row says so until the cluster lands.
+// 4. A cold herd behind the throttled upstream: three Casserole nodes in one cluster (a real
+//    etcd), and three nginx slice caches (which share nothing), 20 clients on each at once on one
+//    cold object: upstream bytes / object size, upstream requests, wall time next to one client
+//    alone on another cold object of the same size.
 // 5. Each cache's peak resident set during 1 and during 3: each of those runs on caches started
 //    for it, so VmHWM is that scenario's peak.
 // Every large-object download is checked by digest; timed downloads are curl's to /dev/null
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -44,8 +49,10 @@
 #include "clients.hpp"
 #include "nginx_slice_cache.hpp"
 #include "support/casserole_node.hpp"
+#include "support/etcd_server.hpp"
 #include "support/nginx_origin.hpp"
 #include "support/pattern.hpp"
+#include "support/ports.hpp"
 #include "throttled_origin.hpp"
 
 namespace casserole::bench {
@@ -71,10 +78,13 @@ constexpr double kPaceHighestMiBps = 60;
 // Casserole, nginx, then again) so that all three meet the same load from the rest of the machine.
 constexpr int kSingleRounds = 5;
 constexpr int kConcurrentRounds = 3;
+constexpr int kHerdCaches = 3;
+constexpr int kHerdClients = 20;  // on each cache
 
 struct Options {
   std::uint64_t large_mib = 256;
   std::uint64_t cold_mib = 1024;
+  std::uint64_t herd_mib = 256;
   std::uint64_t small_count = 1000;
   std::uint64_t duration_s = 30;
   std::string out = "bench-results.md";
@@ -92,6 +102,11 @@ struct Figures {
   double cold_first_byte_ms = 0;
   double peak_rss_hot_mib = 0;
   double peak_rss_cold_mib = 0;
+  double herd_alone_s = 0;  // one client alone on a cold object
+  double herd_s = 0;        // the herd, from the first client's start to the last one's end
+  double herd_upstream_ratio = 0;
+  std::size_t herd_heads = 0;
+  std::size_t herd_gets = 0;
 };
 
 struct Results {
@@ -131,6 +146,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
       options.large_mib = *large;
     } else if (auto cold = number_after(arg, "--cold=", kMaxObjectMiB)) {
       options.cold_mib = *cold;
+    } else if (auto herd = number_after(arg, "--herd=", kMaxObjectMiB)) {
+      options.herd_mib = *herd;
     } else if (auto count = number_after(arg, "--small-count=", 1'000'000)) {
       options.small_count = *count;
     } else if (auto duration = number_after(arg, "--duration=", 3600)) {
@@ -147,15 +164,17 @@ std::optional<Options> parse_options(int argc, char** argv) {
 void usage(std::FILE* to, const char* program) {
   const Options defaults;
   std::fprintf(to,
-               "usage: %s [--large=MiB] [--cold=MiB] [--small-count=N] [--duration=s] "
-               "[--out=PATH]\n"
+               "usage: %s [--large=MiB] [--cold=MiB] [--herd=MiB] [--small-count=N] "
+               "[--duration=s] [--out=PATH]\n"
                "  --large        hot large object (scenario 1), default %llu\n"
                "  --cold         cold object behind the throttled upstream (3), default %llu\n"
+               "  --herd         cold object of the herd (4), default %llu\n"
                "  --small-count  hot 16 KiB objects (2), default %llu\n"
                "  --duration     seconds of wrk per cache (2), default %llu\n"
                "  --out          file the table is written to, default %s\n",
                program, static_cast<unsigned long long>(defaults.large_mib),
                static_cast<unsigned long long>(defaults.cold_mib),
+               static_cast<unsigned long long>(defaults.herd_mib),
                static_cast<unsigned long long>(defaults.small_count),
                static_cast<unsigned long long>(defaults.duration_s), defaults.out.c_str());
 }
@@ -163,8 +182,8 @@ void usage(std::FILE* to, const char* program) {
 // Casserole's flags besides its address and upstream: its defaults, except that the disk tier
 // (on by default) must hold the objects, and no access log, as the nginx peer keeps none.
 std::vector<std::string> casserole_flags(const Options& options) {
-  const std::uint64_t disk_mib =
-      std::max<std::uint64_t>(4096, 2 * std::max(options.large_mib, options.cold_mib));
+  const std::uint64_t disk_mib = std::max<std::uint64_t>(
+      4096, 2 * std::max({options.large_mib, options.cold_mib, options.herd_mib}));
   return {"--max-memory-usage=" + std::to_string(kMemoryBoundMiB) + "M",
           "--max-disk-usage=" + std::to_string(disk_mib) + "M", "--access-log=false"};
 }
@@ -199,6 +218,88 @@ struct Caches {
   Server casserole;
   Server nginx;
 };
+
+// Scenario 4's Casserole: kHerdCaches nodes that find each other through a private etcd.
+struct CasseroleCluster {
+  CasseroleCluster(const Options& options, const std::string& upstream) {
+    for (int i = 0; i < kHerdCaches; ++i) {
+      auto flags = casserole_flags(options, upstream);
+      flags.push_back("--etcd=" + etcd.url());
+      flags.push_back("--peering-address=http://127.0.0.1:" + std::to_string(test::free_port()));
+      peering.push_back(flags.back().substr(std::string_view("--peering-address=").size()));
+      nodes.push_back(std::make_unique<test::CasseroleNode>(flags));
+    }
+    wait_until_formed();
+  }
+
+  std::vector<std::string> urls() const {
+    std::vector<std::string> out;
+    for (const auto& node : nodes) out.push_back(node->url());
+    return out;
+  }
+
+  test::EtcdServer etcd;
+  std::vector<std::string> peering;
+  std::vector<std::unique_ptr<test::CasseroleNode>> nodes;
+
+ private:
+  // Until every node counts every node, some keys would have two owners.
+  void wait_until_formed() const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      bool formed = true;
+      for (const auto& address : peering) {
+        test::HttpClient client;
+        const test::Response answer =
+            client.perform({.url = address + "/_casserole/members", .timeout_ms = 2000});
+        formed = formed && answer.status == 200 &&
+                 boost::json::parse(answer.body).at("members").as_array().size() == peering.size();
+      }
+      if (formed) return;
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw BenchFailure("the Casserole nodes did not form a cluster within 30 s:\n" +
+                           nodes.front()->log());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+};
+
+// What crossed the upstream link for `path`, read from the upstream's access log once the
+// requests the caches made have had a moment to be logged.
+void count_upstream(const test::NginxOrigin& upstream, const Content& content, Figures& figures) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::uint64_t bytes = 0;
+  for (const auto& entry : upstream.access_log()) {
+    if (entry.uri != content.path) continue;
+    if (entry.method == "HEAD") ++figures.herd_heads;
+    if (entry.method == "GET") {
+      ++figures.herd_gets;
+      bytes += entry.bytes;
+    }
+  }
+  figures.herd_upstream_ratio = static_cast<double>(bytes) / static_cast<double>(content.size);
+}
+
+// Scenario 4 on one kind of cache: one client alone on a cold object, then kHerdClients on each
+// of `urls` at once on another; both objects checked by digest through every cache afterwards.
+void cold_herd(Clients& clients, const std::string& name, const std::vector<std::string>& urls,
+               const test::NginxOrigin& upstream, const Content& alone, const Content& herd,
+               Figures& figures) {
+  figures.herd_alone_s = clients.curl(urls.front(), alone).seconds;
+  figures.herd_s = clients.curl_concurrently(urls, herd, kHerdClients).wall_seconds;
+  for (const auto& url : urls) {
+    test::HttpClient client;
+    checked_get(client, url, alone);
+    checked_get(client, url, herd);
+  }
+  count_upstream(upstream, herd, figures);
+  std::fprintf(stderr,
+               "  %-10s alone %.2f s; herd %.2f s, upstream %.2f x the object in %zu HEAD + %zu "
+               "GET\n",
+               name.c_str(), figures.herd_alone_s, figures.herd_s, figures.herd_upstream_ratio,
+               figures.herd_heads, figures.herd_gets);
+}
 
 Content make_content(const test::NginxOrigin& origin, const std::string& path, std::uint64_t seed,
                      std::uint64_t size) {
@@ -287,7 +388,7 @@ void hot_large(Clients& clients, const std::vector<Server>& servers, const Conte
   for (int round = 0; round < kConcurrentRounds; ++round) {
     for (std::size_t i = 0; i < servers.size(); ++i) {
       const ConcurrentDownloads downloads =
-          clients.curl_concurrently(servers[i].url, large, kHotClients);
+          clients.curl_concurrently({servers[i].url}, large, kHotClients);
       for (const auto& source : downloads.sources) record_source(source);
       concurrent[i].push_back(kHotClients * static_cast<double>(large.size) / kGiB /
                               downloads.wall_seconds);
@@ -432,8 +533,22 @@ std::string report(const Options& options, const Results& r) {
                     "direct " + fixed(ref.cold_first_byte_ms, 1),
                     fixed(c.cold_first_byte_ms / ref.cold_first_byte_ms, 2), "", ""});
   }
-  rows.push_back({"4. cold herd, 3 nodes × 20 clients", "n/a (needs the cluster)", "", "", "", "",
-                  "1.00 upstream bytes / object, one HEAD", ""});
+  if (!r.cold_refused) {
+    const auto herd = "4. cold herd " + std::to_string(options.herd_mib) + " MiB, " +
+                      std::to_string(kHerdCaches) + " caches × " + std::to_string(kHerdClients) +
+                      " clients";
+    rows.push_back({herd + " (upstream bytes / object)", fixed(c.herd_upstream_ratio, 2),
+                    fixed(n.herd_upstream_ratio, 2),
+                    fixed(c.herd_upstream_ratio / n.herd_upstream_ratio, 2), "", "",
+                    "1.00, one HEAD", yes_no(c.herd_upstream_ratio == 1.0 && c.herd_heads == 1)});
+    rows.push_back({herd + " (upstream HEAD + GET)",
+                    std::to_string(c.herd_heads) + " + " + std::to_string(c.herd_gets),
+                    std::to_string(n.herd_heads) + " + " + std::to_string(n.herd_gets)});
+    rows.push_back({herd + " (wall s)", fixed(c.herd_s, 2), fixed(n.herd_s, 2),
+                    fixed(c.herd_s / n.herd_s, 2),
+                    "1 client alone " + fixed(c.herd_alone_s, 2) + " / " + fixed(n.herd_alone_s, 2),
+                    fixed(c.herd_s / c.herd_alone_s, 2), "", ""});
+  }
   const auto rss_row = [&](const std::string& label, double cv, double nv, bool refused) {
     if (refused) {
       rows.push_back({label, "refused", "refused"});
@@ -525,9 +640,29 @@ int run(const Options& options) {
     results.casserole.peak_rss_cold_mib = status_mib(caches.casserole.pid, "VmHWM");
     results.nginx.peak_rss_cold_mib = status_mib(caches.nginx.pid, "VmHWM");
   }
-  // Scenario 4, the cold herd (3 nodes x 20 clients on one cold 256 MiB object: upstream bytes /
-  // object size, upstream requests, wall time next to one client alone), goes here once the
-  // cluster has landed; until then its row says it needs the cluster.
+
+  if (!results.cold_refused) {
+    std::fprintf(stderr,
+                 "4. cold herd: %d caches x %d clients, %llu MiB from the throttled "
+                 "upstream\n",
+                 kHerdCaches, kHerdClients, static_cast<unsigned long long>(options.herd_mib));
+    const std::uint64_t herd_size = options.herd_mib * kMiB;
+    {
+      CasseroleCluster cluster(options, throttled.url());
+      cold_herd(clients, "casserole", cluster.urls(), throttled,
+                make_content(origin, "/herd/casserole-alone.bin", 3, herd_size),
+                make_content(origin, "/herd/casserole.bin", 4, herd_size), results.casserole);
+    }
+    std::vector<std::unique_ptr<NginxSliceCache>> peers;
+    std::vector<std::string> urls;
+    for (int i = 0; i < kHerdCaches; ++i) {
+      peers.push_back(std::make_unique<NginxSliceCache>(throttled.port()));
+      urls.push_back(peers.back()->url());
+    }
+    cold_herd(clients, "nginx", urls, throttled,
+              make_content(origin, "/herd/nginx-alone.bin", 5, herd_size),
+              make_content(origin, "/herd/nginx.bin", 6, herd_size), results.nginx);
+  }
 
   const std::string table = report(options, results);
   std::fputs(table.c_str(), stdout);

@@ -151,17 +151,20 @@ TimedDownload Clients::curl(const std::string& base_url, const Content& content)
   return curl_result(curl, url, content);
 }
 
-ConcurrentDownloads Clients::curl_concurrently(const std::string& base_url, const Content& content,
-                                               int count) {
-  const std::string url = base_url + content.path;
+ConcurrentDownloads Clients::curl_concurrently(const std::vector<std::string>& base_urls,
+                                               const Content& content, int count) {
+  std::vector<std::string> urls;
+  for (const auto& base_url : base_urls) urls.insert(urls.end(), count, base_url + content.path);
   std::vector<test::Process> clients;
   const auto began = Clock::now();
-  for (int i = 0; i < count; ++i) {
-    clients.emplace_back(curl_command(url, content.size),
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    clients.emplace_back(curl_command(urls[i], content.size),
                          fresh_log("curl-" + std::to_string(i) + ".log"));
   }
   ConcurrentDownloads result;
-  for (auto& client : clients) result.sources.push_back(curl_result(client, url, content).source);
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    result.sources.push_back(curl_result(clients[i], urls[i], content).source);
+  }
   result.wall_seconds = std::chrono::duration<double>(Clock::now() - began).count();
   return result;
 }

@@ -54,9 +54,9 @@ class Clients {
   // One curl download of the content to /dev/null.
   TimedDownload curl(const std::string& base_url, const Content& content);
 
-  // `count` curl downloads started at once.
-  ConcurrentDownloads curl_concurrently(const std::string& base_url, const Content& content,
-                                        int count);
+  // `count` curl downloads from each of `base_urls`, all started at once.
+  ConcurrentDownloads curl_concurrently(const std::vector<std::string>& base_urls,
+                                        const Content& content, int count);
 
   // wrk with `connections` connections for `seconds`, each request for the next of `paths` in
   // turn. Any response but 2xx/3xx, or any socket error, is a failure.
