@@ -1,9 +1,11 @@
 #include "server/exchange.hpp"
 
 #include <sys/sendfile.h>
+#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -24,6 +26,24 @@ namespace {
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 constexpr const char* kSourceField = "X-Casserole-Source";
 
+// The header's bytes: Beast's serializer run to the end of the header, synchronously.
+std::string serialized(Exchange::ResponseHeader header) {
+  http::response<http::empty_body> response(std::move(header));
+  http::response_serializer<http::empty_body> serializer(response);
+  serializer.split(true);
+  std::string out;
+  boost::system::error_code ec;
+  while (!serializer.is_header_done() && !ec) {
+    serializer.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+      for (auto buffer : boost::beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      serializer.consume(boost::beast::buffer_bytes(buffers));
+    });
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view Exchange::field(std::string_view name) const {
@@ -37,7 +57,7 @@ boost::asio::awaitable<void> Exchange::write(auto buffers) {
   stream_.expires_never();
 }
 
-boost::asio::awaitable<void> Exchange::write_header(ResponseHeader& header) {
+boost::asio::awaitable<void> Exchange::write_header(ResponseHeader& header, HeaderSend when) {
   header.version(11);
   header.set(http::field::date,
              casserole::http::format_http_date(std::chrono::system_clock::now()));
@@ -45,16 +65,21 @@ boost::asio::awaitable<void> Exchange::write_header(ResponseHeader& header) {
   keep_alive_ = keep_alive_ && request().keep_alive();
   header.set(http::field::connection, keep_alive_ ? "keep-alive" : "close");
   status_ = header.result_int();
-  http::response<http::empty_body> response(std::move(header));
-  http::response_serializer<http::empty_body> serializer(response);
+  held_header_ = serialized(std::move(header));
   header_sent_ = true;
-  stream_.expires_after(kWriteTimeout);
-  co_await http::async_write_header(stream_, serializer, boost::asio::use_awaitable);
-  stream_.expires_never();
+  if (when == HeaderSend::now) co_await finish();
+}
+
+boost::asio::awaitable<void> Exchange::finish() {
+  if (!held_header_.empty()) co_await write_body(std::span<const std::byte>());
 }
 
 boost::asio::awaitable<void> Exchange::write_body(std::span<const std::byte> bytes) {
-  co_await write(boost::asio::buffer(bytes.data(), bytes.size()));
+  // A held header goes out with the first body bytes, in one write.
+  std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(held_header_),
+                                                   boost::asio::buffer(bytes.data(), bytes.size())};
+  co_await write(buffers);
+  held_header_.clear();
   body_bytes_ += bytes.size();
 }
 
@@ -64,6 +89,7 @@ boost::asio::awaitable<void> Exchange::write_body(std::string_view text) {
 
 boost::asio::awaitable<void> Exchange::send_file(int fd, std::uint64_t offset,
                                                  std::uint64_t length) {
+  co_await finish();
   auto& socket = stream_.socket();
   socket.native_non_blocking(true);
   // Waiting for the socket is not a stream operation, so the stream's timeout does not cover it.
@@ -94,11 +120,13 @@ boost::asio::awaitable<void> Exchange::send_file(int fd, std::uint64_t offset,
 }
 
 boost::asio::awaitable<void> Exchange::write_chunk(std::span<const std::byte> bytes) {
+  co_await finish();
   co_await write(http::make_chunk(boost::asio::buffer(bytes.data(), bytes.size())));
   body_bytes_ += bytes.size();
 }
 
 boost::asio::awaitable<void> Exchange::write_last_chunk() {
+  co_await finish();
   co_await write(http::make_chunk_last());
 }
 
@@ -112,8 +140,9 @@ boost::asio::awaitable<void> Exchange::send_error(unsigned status, std::string_v
   header.set(http::field::content_type, "text/plain; charset=utf-8");
   header.set(http::field::content_length, std::to_string(body.size()));
   header.set(http::field::cache_control, "no-store");
-  co_await write_header(header);
+  co_await write_header(header, HeaderSend::with_body);
   if (!head()) co_await write_body(body);
+  co_await finish();
 }
 
 void Exchange::note_source(cache::Source source) {

@@ -38,8 +38,14 @@ class Exchange {
   // A request field's value, empty when absent.
   std::string_view field(std::string_view name) const;
 
-  // Adds Date, the source field and Connection handling, then sends the header.
-  boost::asio::awaitable<void> write_header(ResponseHeader& header);
+  // Adds Date, the source field and Connection handling, then sends the header; with_body holds
+  // it back until the first body bytes, which go out with it in one write (a small response,
+  // one packet), or until finish().
+  enum class HeaderSend { now, with_body };
+  boost::asio::awaitable<void> write_header(ResponseHeader& header,
+                                            HeaderSend when = HeaderSend::now);
+  // Sends a header still held back. The session calls it after each handler.
+  boost::asio::awaitable<void> finish();
   boost::asio::awaitable<void> write_body(std::span<const std::byte> bytes);
   boost::asio::awaitable<void> write_body(std::string_view text);
   // Body bytes straight from a file with sendfile(2): no copy through user space. The file's
@@ -66,7 +72,8 @@ class Exchange {
   boost::beast::tcp_stream& stream_;
   boost::beast::flat_buffer& buffer_;
   Parser& parser_;
-  bool header_sent_ = false;
+  bool header_sent_ = false;  // or held back: committed either way
+  std::string held_header_;
   bool keep_alive_ = true;
   unsigned status_ = 0;
   std::uint64_t body_bytes_ = 0;

@@ -89,7 +89,7 @@ boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mi
   Exchange::ResponseHeader header;
   header.result(plan.status);
   for (const auto& [name, value] : plan.headers) header.insert(name, value);
-  co_await exchange.write_header(header);
+  co_await exchange.write_header(header, Exchange::HeaderSend::with_body);
 
   for (const auto& part : plan.parts) {
     if (!part.prefix.empty()) co_await exchange.write_body(part.prefix);

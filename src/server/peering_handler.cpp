@@ -60,7 +60,7 @@ boost::asio::awaitable<void> send_json(Exchange& exchange, const std::string& bo
   header.result(http::status::ok);
   header.set(http::field::content_type, "application/json");
   header.set(http::field::content_length, std::to_string(body.size()));
-  co_await exchange.write_header(header);
+  co_await exchange.write_header(header, Exchange::HeaderSend::with_body);
   co_await exchange.write_body(body);
 }
 
@@ -138,7 +138,7 @@ boost::asio::awaitable<void> PeeringHandler::send_segment(Exchange& exchange,
   header.result(http::status::ok);
   header.set(http::field::content_type, "application/octet-stream");
   header.set(http::field::content_length, std::to_string(length));
-  co_await exchange.write_header(header);
+  co_await exchange.write_header(header, Exchange::HeaderSend::with_body);
   co_await server::send_segment(exchange, acquired, 0, length);
 }
 

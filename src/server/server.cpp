@@ -89,7 +89,7 @@ boost::asio::awaitable<void> Server::session(boost::asio::ip::tcp::socket socket
         exchange.close_after();
         co_await exchange.send_error(400, "malformed request: " + ec.message());
       } else {
-        co_await handler_.handle(exchange);
+        co_await handle(exchange);
       }
     } catch (const boost::system::system_error&) {
       exchange.close_after();  // the client went away or stalled: nobody to answer
@@ -109,6 +109,11 @@ boost::asio::awaitable<void> Server::session(boost::asio::ip::tcp::socket socket
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+boost::asio::awaitable<void> Server::handle(Exchange& exchange) {
+  co_await handler_.handle(exchange);
+  co_await exchange.finish();
 }
 
 }  // namespace casserole::server

@@ -25,6 +25,8 @@ class Server {
 
  private:
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+  // The handler's answer, and its header if the handler left it held back (a body-less answer).
+  boost::asio::awaitable<void> handle(Exchange& exchange);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   Handler& handler_;
