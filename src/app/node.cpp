@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -103,6 +104,9 @@ struct ClusterSide {
 }  // namespace
 
 void run_node(const Config& config) {
+  // Asio's sends ask for no SIGPIPE, but sendfile(2) cannot: a client that leaves in the middle
+  // of a disk hit would otherwise end the process.
+  std::signal(SIGPIPE, SIG_IGN);
   boost::asio::io_context io(1);
 
   mirror::MirrorOptions mirror_options{

@@ -6,6 +6,11 @@
 // The node's files are inspected only through the layout the tier promises (DIR/lock,
 // DIR/entries, DIR/tmp; a segment file is a header under 4 KiB followed by the segment's bytes),
 // and a segment file is recognised by its bytes, never by its name, so the key format stays free.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -249,6 +254,39 @@ TEST(Disk, RestartServesFromDiskWithoutUpstreamGet) {
   // The metadata is still fresh (expires 1h), so not even a HEAD.
   auto after = new_upstream_requests(mirror, lines, 0);
   EXPECT_TRUE(after.empty()) << "upstream requests after the restart:" << describe(after);
+}
+
+TEST(Disk, ClientLeavingDuringADiskHitLeavesTheNodeServing) {
+  const std::uint64_t segment = 2 * kMiB;
+  NginxMirror mirror({"--disk-cache-enabled=true", "--segment-size=2M", "--max-memory-usage=8M",
+                      "--max-disk-usage=1G", "--cleaned-disk-usage=800M"});
+  const fs::path data = mirror.node.dir() / "data";
+  const Object object = put(mirror, "leaving.bin", 22, 64 * kMiB);
+  ASSERT_EQ(fetch(mirror.url(object.path)).body_sha256, object.sha256);
+  ASSERT_TRUE(eventually([&] { return on_disk(data, object, segment); }));
+  mirror.node.restart();
+
+  // Sent with sendfile(2), which cannot be told not to raise SIGPIPE. A client that closes its
+  // end with nothing unread sends FIN, not RST: the node's first send after it goes through, the
+  // next one finds the connection gone.
+  const std::string request = "GET " + object.path + " HTTP/1.1\r\nHost: cache\r\n\r\n";
+  for (int i = 0; i < 5; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(mirror.node.port());
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+    ::close(fd);
+  }
+  std::this_thread::sleep_for(300ms);
+  Response after = fetch(mirror.url(object.path));
+  EXPECT_EQ(after.status, 200) << after.error << "\nnode log:\n" << mirror.node.log();
+  EXPECT_EQ(after.body_sha256, object.sha256);
+  EXPECT_TRUE(mirror.node.process().running());
 }
 
 TEST(Disk, WatermarksRemoveOldestFirst) {
