@@ -26,6 +26,11 @@ std::optional<MemoryBudget::Charge> MemoryStore::try_charge(std::uint64_t bytes)
   return budget_->take(bytes);
 }
 
+std::optional<MemoryBudget::Charge> MemoryStore::try_charge_unused(std::uint64_t bytes) {
+  if (!budget_->fits(bytes)) return std::nullopt;
+  return budget_->take(bytes);
+}
+
 boost::asio::awaitable<std::optional<MemoryBudget::Charge>> MemoryStore::charge(
     std::uint64_t bytes, std::chrono::steady_clock::time_point deadline) {
   if (bytes > budget_->limit()) co_return std::nullopt;

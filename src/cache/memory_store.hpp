@@ -42,6 +42,8 @@ class MemoryStore {
 
   // Room for `bytes`, evicting what can be evicted; nullopt when the rest is in use.
   std::optional<MemoryBudget::Charge> try_charge(std::uint64_t bytes);
+  // Room for `bytes` that no entry holds now; evicts nothing.
+  std::optional<MemoryBudget::Charge> try_charge_unused(std::uint64_t bytes);
   // Like try_charge, but waits for held memory to be handed back, up to the deadline.
   boost::asio::awaitable<std::optional<MemoryBudget::Charge>> charge(
       std::uint64_t bytes, std::chrono::steady_clock::time_point deadline);

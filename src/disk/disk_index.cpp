@@ -45,6 +45,15 @@ std::optional<DiskIndex::Use> DiskIndex::read(std::uint64_t id) {
   return use;
 }
 
+std::uint64_t DiskIndex::verified(std::uint64_t id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? 0 : it->second.verified;
+}
+
+void DiskIndex::set_verified(std::uint64_t id, std::uint64_t identity) {
+  if (auto it = entries_.find(id); it != entries_.end()) it->second.verified = identity;
+}
+
 void DiskIndex::restamp(std::uint64_t id, Clock::time_point when) {
   if (auto it = entries_.find(id); it != entries_.end())
     it->second.stamped_minute = minute_of(when);

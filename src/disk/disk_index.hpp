@@ -1,6 +1,6 @@
 // DiskIndex: what the disk tier holds, by entry id: each entry's bytes on disk, how often it was
 // read, and its place in least-recently-used order; the sum is what --max-disk-usage bounds.
-// Bookkeeping only, the files are EntryFiles' business. O(1) per operation; about 70 bytes of
+// Bookkeeping only, the files are EntryFiles' business. O(1) per operation; about 72 bytes of
 // memory per entry. Lives on the I/O thread.
 #pragma once
 
@@ -37,6 +37,10 @@ class DiskIndex {
   // The file now records a use made at `when`.
   void restamp(std::uint64_t id, Clock::time_point when);
   std::optional<unsigned> reads(std::uint64_t id) const;
+  // The identity the entry's file had when its payload was last verified (OpenEntry::identity);
+  // 0 when it has not been since this process started.
+  std::uint64_t verified(std::uint64_t id) const;
+  void set_verified(std::uint64_t id, std::uint64_t identity);
   bool contains(std::uint64_t id) const { return entries_.contains(id); }
   void erase(std::uint64_t id);
 
@@ -53,6 +57,7 @@ class DiskIndex {
     Hook hook;
     std::uint64_t id = 0;
     std::uint64_t bytes = 0;
+    std::uint64_t verified = 0;
     std::uint32_t reads = 0;
     std::int32_t stamped_minute = 0;  // minutes since the epoch: coarse is enough for recency
   };

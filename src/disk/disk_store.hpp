@@ -4,8 +4,9 @@
 //
 // Writes are fire-and-forget and atomic, and count against --max-disk-usage from the moment they
 // are queued. Passing max-disk-usage removes least recently used entries until usage is under
-// cleaned-disk-usage; a full filesystem shrinks usage the same way. Every read is verified, and a
-// damaged entry is removed and reads as missing. A disk error never fails the caller: a read
+// cleaned-disk-usage; a full filesystem shrinks usage the same way. Every read is verified (an
+// open whose file is unchanged since a verified open trusts that check), and a damaged entry is
+// removed and reads as missing. A disk error never fails the caller: a read
 // becomes a miss and a write is skipped; each kind of error is counted and logged once.
 // Background work refers to the store: destroy it only once drain() finds nothing pending.
 #pragma once

@@ -17,6 +17,9 @@
 
 #include "disk/entry_format.hpp"
 
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
 namespace casserole::disk {
 namespace {
 
@@ -69,6 +72,18 @@ bool read_all(int fd, std::span<std::byte> into, off_t offset, const std::string
     offset += n;
   }
   return true;
+}
+
+// Everything that changes when a file's bytes change (ctime cannot be set back by anyone), hashed.
+std::uint64_t identity_of(const struct stat& st) {
+  const std::array<std::int64_t, 7> fields{static_cast<std::int64_t>(st.st_dev),
+                                           static_cast<std::int64_t>(st.st_ino),
+                                           static_cast<std::int64_t>(st.st_size),
+                                           st.st_mtim.tv_sec,
+                                           st.st_mtim.tv_nsec,
+                                           st.st_ctim.tv_sec,
+                                           st.st_ctim.tv_nsec};
+  return XXH3_64bits(fields.data(), sizeof fields);
 }
 
 std::span<const std::byte> bytes_of(std::string_view text) {
@@ -152,12 +167,24 @@ EntryFiles::Found EntryFiles::locate(std::uint64_t id, std::string_view key,
   located.file = std::move(file);
   located.header = std::move(*header);
   located.allocated = allocated(st);
+  located.identity = identity_of(st);
   return Found::yes;
 }
 
-EntryFiles::Found EntryFiles::open(std::uint64_t id, std::string_view key, OpenEntry& entry) const {
+EntryFiles::Found EntryFiles::open(std::uint64_t id, std::string_view key, OpenEntry& entry,
+                                   std::uint64_t verified) const {
   Located located;
   if (Found found = locate(id, key, located); found != Found::yes) return found;
+  if (located.identity != verified && !payload_intact(id, located)) return discard(id);
+  entry.file = std::move(located.file);
+  entry.payload_offset = located.header.payload_offset();
+  entry.payload_size = located.header.payload_size;
+  entry.allocated = located.allocated;
+  entry.identity = located.identity;
+  return Found::yes;
+}
+
+bool EntryFiles::payload_intact(std::uint64_t id, const Located& located) const {
   // Verified in pieces: the payload is not copied into memory, only read through to the checksum
   // (which also warms the page cache for the send that follows).
   constexpr std::size_t kPiece = 256 * 1024;
@@ -167,18 +194,13 @@ EntryFiles::Found EntryFiles::open(std::uint64_t id, std::string_view key, OpenE
   for (std::uint64_t left = located.header.payload_size; left > 0;) {
     std::span<std::byte> into(piece.get(), std::min<std::uint64_t>(left, kPiece));
     if (!read_all(located.file.get(), into, static_cast<off_t>(offset), path_of(id).string())) {
-      return discard(id);
+      return false;
     }
     checksum.update(into);
     offset += into.size();
     left -= into.size();
   }
-  if (checksum.value() != located.header.payload_checksum) return discard(id);
-  entry.file = std::move(located.file);
-  entry.payload_offset = located.header.payload_offset();
-  entry.payload_size = located.header.payload_size;
-  entry.allocated = located.allocated;
-  return Found::yes;
+  return checksum.value() == located.header.payload_checksum;
 }
 
 EntryFiles::Found EntryFiles::read(std::uint64_t id, std::string_view key,

@@ -3,7 +3,8 @@
 // entry_id(key). A write goes to <dir>/tmp/ and is renamed into place complete, so no partial
 // entry is ever visible under an entry's name. There is no fsync: only a power loss can tear a
 // renamed file, and the checksums catch that on read. Every read verifies the header, the key and
-// the payload checksum; a damaged file is deleted and reported as such, never returned.
+// the payload checksum (open() may trust an earlier check of the same unchanged file); a damaged
+// file is deleted and reported as such, never returned.
 // I/O errors are thrown as std::system_error. Safe to call from several threads at once.
 #pragma once
 
@@ -28,6 +29,9 @@ struct OpenEntry {
   std::uint64_t payload_offset = 0;
   std::uint64_t payload_size = 0;
   std::uint64_t allocated = 0;  // bytes the file occupies on disk
+  // The file as it was opened (device, inode, size, modification and change times, hashed):
+  // the same identity later means the same bytes, unless someone wrote them with no trace.
+  std::uint64_t identity = 0;
 };
 
 class EntryFiles {
@@ -45,8 +49,11 @@ class EntryFiles {
   };
   Written write(std::uint64_t id, std::string_view key, std::span<const std::byte> payload) const;
 
-  // Opens and verifies the entry; `entry` is set only when the result is Found::yes.
-  Found open(std::uint64_t id, std::string_view key, OpenEntry& entry) const;
+  // Opens and verifies the entry; `entry` is set only when the result is Found::yes. When the file
+  // still has the identity `verified` (one a verified open reported), its payload is trusted
+  // without being read through again; its header, key and size are checked all the same.
+  Found open(std::uint64_t id, std::string_view key, OpenEntry& entry,
+             std::uint64_t verified = 0) const;
   // Reads the payload into `into` (which must be exactly as large) and verifies it.
   Found read(std::uint64_t id, std::string_view key, std::span<std::byte> into) const;
   // Reads the payload of an entry of at most `limit` bytes.
@@ -79,8 +86,11 @@ class EntryFiles {
     FileDescriptor file;
     EntryHeader header;
     std::uint64_t allocated = 0;
+    std::uint64_t identity = 0;
   };
   Found locate(std::uint64_t id, std::string_view key, Located& located) const;
+  // Reads the payload through, in pieces, to its checksum.
+  bool payload_intact(std::uint64_t id, const Located& located) const;
   Found discard(std::uint64_t id) const;
   std::filesystem::path path_of(std::uint64_t id) const;
 

@@ -78,6 +78,18 @@ TEST(MemoryStore, UsedNeverExceedsTheLimit) {
   EXPECT_LT(store.entries(), 200u);
 }
 
+TEST(MemoryStore, ChargeOfUnusedMemoryEvictsNothing) {
+  MemoryStore store(kLimit);
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(add(store, key(i))) << i;
+  auto last = store.try_charge_unused(kSegment);
+  ASSERT_TRUE(last);
+  EXPECT_FALSE(store.try_charge_unused(1)) << "memory is full";
+  EXPECT_EQ(store.entries(), 9u) << "and nothing was evicted for it";
+  // Where a plain charge makes room.
+  EXPECT_TRUE(store.try_charge(kSegment));
+  EXPECT_EQ(store.entries(), 8u);
+}
+
 TEST(MemoryStore, EraseAndReplaceGiveBytesBack) {
   MemoryStore store(kLimit);
   add(store, "a");

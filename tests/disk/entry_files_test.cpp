@@ -71,6 +71,30 @@ TEST_F(EntryFilesTest, WrittenEntryReadsBackEveryWay) {
   EXPECT_EQ(files_.load(entry_id("k"), "k", 100, loaded), EntryFiles::Found::damaged);
 }
 
+TEST_F(EntryFilesTest, AVerifiedFileIsTrustedOnlyWhileUnchanged) {
+  std::string data = payload(5000);
+  put("k", data);
+  OpenEntry first;
+  ASSERT_EQ(files_.open(entry_id("k"), "k", first), EntryFiles::Found::yes);
+  ASSERT_NE(first.identity, 0u);
+  OpenEntry again;
+  ASSERT_EQ(files_.open(entry_id("k"), "k", again, first.identity), EntryFiles::Found::yes);
+  EXPECT_EQ(again.identity, first.identity);
+
+  // Rewritten in place, same size, same modification time: the change time still tells.
+  fs::path file = only_entry();
+  const auto modified = fs::last_write_time(file);
+  {
+    std::fstream stream(file, std::ios::in | std::ios::out | std::ios::binary);
+    stream.seekp(-100, std::ios::end);
+    stream.put('\x7f');
+  }
+  fs::last_write_time(file, modified);
+  OpenEntry trusted_wrongly;
+  EXPECT_EQ(files_.open(entry_id("k"), "k", trusted_wrongly, first.identity),
+            EntryFiles::Found::damaged);
+}
+
 TEST_F(EntryFilesTest, MissingEntryIsAbsent) {
   OpenEntry entry;
   EXPECT_EQ(files_.open(entry_id("nothing"), "nothing", entry), EntryFiles::Found::absent);
