@@ -4,8 +4,8 @@
 // The fetch pins the object's version (If-Match / If-Unmodified-Since) and checks the answer
 // (206, Content-Range, validators); a mismatch fails the segment with ObjectChanged and drops the
 // object's metadata, so a mixed body is never served. A disk hit is sent from the file; one read
-// before is promoted to memory when memory is unused (it evicts nothing), which is how hot segments
-// end up there after a restart.
+// before is promoted to memory (a large object's only into unused memory), which is how hot
+// segments end up there.
 // Read-ahead opens (and so verifies) disk segments ahead of their reader.
 // In a cluster a segment missing here comes from its owner node, streamed on to readers as it
 // arrives, and is kept in a bounded share of memory; an owner that fails or stalls is replaced

@@ -23,7 +23,13 @@ namespace casserole::server {
 class Exchange {
  public:
   using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
-  using ResponseHeader = boost::beast::http::response_header<>;
+  // A response's status line and fields as a handler builds them. An empty reason is the
+  // status's standard one.
+  struct Head {
+    unsigned status = 200;
+    upstream::HeaderList fields{};
+    std::string reason{};
+  };
 
   Exchange(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer, Parser& parser)
       : stream_(stream), buffer_(buffer), parser_(parser) {}
@@ -42,8 +48,7 @@ class Exchange {
   // it back until the first body bytes, which go out with it in one write (a small response,
   // one packet), or until finish().
   enum class HeaderSend { now, with_body };
-  boost::asio::awaitable<void> write_header(ResponseHeader& header,
-                                            HeaderSend when = HeaderSend::now);
+  boost::asio::awaitable<void> write_header(const Head& head, HeaderSend when = HeaderSend::now);
   // Sends a header still held back. The session calls it after each handler.
   boost::asio::awaitable<void> finish();
   boost::asio::awaitable<void> write_body(std::span<const std::byte> bytes);

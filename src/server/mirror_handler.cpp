@@ -90,10 +90,8 @@ boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mi
     co_await await_byte(*first_segment, first.first % size);
   }
   if (plan.parts.empty()) exchange.note_source(cache::Source::memory);
-  Exchange::ResponseHeader header;
-  header.result(plan.status);
-  for (const auto& [name, value] : plan.headers) header.insert(name, value);
-  co_await exchange.write_header(header, Exchange::HeaderSend::with_body);
+  const Exchange::Head head{plan.status, std::move(plan.headers)};
+  co_await exchange.write_header(head, Exchange::HeaderSend::with_body);
 
   for (const auto& part : plan.parts) {
     if (!part.prefix.empty()) co_await exchange.write_body(part.prefix);

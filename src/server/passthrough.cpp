@@ -138,25 +138,23 @@ boost::asio::awaitable<void> Passthrough::relay_request_body(Exchange& exchange,
 boost::asio::awaitable<void> Passthrough::relay_response(Exchange& exchange,
                                                          upstream::UpstreamResponse& response) {
   const auto& message = response.message();
-  Exchange::ResponseHeader header;
-  header.result(message.result_int());
-  header.reason(message.reason());
+  Exchange::Head head{message.result_int(), {}, std::string(message.reason())};
   std::string_view connection = message[http::field::connection];
   for (const auto& field : message) {
     if (casserole::http::is_hop_by_hop(field.name_string()) ||
         casserole::http::list_contains(connection, field.name_string())) {
       continue;
     }
-    header.insert(field.name_string(), field.value());
+    head.fields.emplace_back(field.name_string(), field.value());
   }
   bool body = response_has_body(message.result_int(), exchange.head());
   // A body of unknown length is chunked for HTTP/1.1 clients; HTTP/1.0 ones read to the close.
   bool unknown_length = body && !response.content_length();
   bool chunked = unknown_length && exchange.request().version() >= 11;
-  if (chunked) header.set(http::field::transfer_encoding, "chunked");
+  if (chunked) head.fields.emplace_back("Transfer-Encoding", "chunked");
   if (unknown_length && !chunked) exchange.close_after();
   exchange.note_source(cache::Source::upstream);
-  co_await exchange.write_header(header);
+  co_await exchange.write_header(head);
   if (!body) co_return;
 
   std::vector<std::byte> chunk(kRelayChunk);

@@ -55,12 +55,14 @@ std::optional<mirror::MetaPtr> asker_meta(const Exchange& exchange, std::uint64_
   return std::make_shared<const upstream::ObjectMeta>(std::move(*meta));
 }
 
+// A 200 with a body of `length` bytes of `type`.
+Exchange::Head ok_head(std::string_view type, std::uint64_t length) {
+  return {200, {{"Content-Type", std::string(type)}, {"Content-Length", std::to_string(length)}}};
+}
+
 boost::asio::awaitable<void> send_json(Exchange& exchange, const std::string& body) {
-  Exchange::ResponseHeader header;
-  header.result(http::status::ok);
-  header.set(http::field::content_type, "application/json");
-  header.set(http::field::content_length, std::to_string(body.size()));
-  co_await exchange.write_header(header, Exchange::HeaderSend::with_body);
+  const Exchange::Head head = ok_head("application/json", body.size());
+  co_await exchange.write_header(head, Exchange::HeaderSend::with_body);
   co_await exchange.write_body(body);
 }
 
@@ -134,11 +136,8 @@ boost::asio::awaitable<void> PeeringHandler::send_segment(Exchange& exchange,
   co_await await_byte(acquired, 0);
   std::uint64_t length = length_of(acquired);
   exchange.note_source(acquired.source);
-  Exchange::ResponseHeader header;
-  header.result(http::status::ok);
-  header.set(http::field::content_type, "application/octet-stream");
-  header.set(http::field::content_length, std::to_string(length));
-  co_await exchange.write_header(header, Exchange::HeaderSend::with_body);
+  const Exchange::Head head = ok_head("application/octet-stream", length);
+  co_await exchange.write_header(head, Exchange::HeaderSend::with_body);
   co_await server::send_segment(exchange, acquired, 0, length);
 }
 

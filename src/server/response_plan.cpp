@@ -10,26 +10,29 @@
 namespace casserole::server {
 namespace {
 
-// The upstream's fields that describe the representation and go to every client.
-constexpr std::array kEntityFields{"Content-Type",
-                                   "Content-Encoding",
-                                   "Content-Language",
-                                   "Content-Disposition",
-                                   "ETag",
-                                   "Last-Modified",
-                                   "Cache-Control",
-                                   "Expires",
-                                   "Vary",
-                                   "Link"};
+using namespace std::string_view_literals;
+
+// The upstream's fields that describe the representation and go to every client. Views, not C
+// strings: measuring a name's length for each comparison showed in the profile.
+constexpr std::array kEntityFields{"Content-Type"sv,
+                                   "Content-Encoding"sv,
+                                   "Content-Language"sv,
+                                   "Content-Disposition"sv,
+                                   "ETag"sv,
+                                   "Last-Modified"sv,
+                                   "Cache-Control"sv,
+                                   "Expires"sv,
+                                   "Vary"sv,
+                                   "Link"sv};
 // RFC 9110 §15.4.5: a 304 carries the fields a 200 would have that help update caches.
-constexpr std::array kNotModifiedFields{"ETag", "Cache-Control", "Expires", "Vary",
-                                        "Last-Modified"};
+constexpr std::array kNotModifiedFields{"ETag"sv, "Cache-Control"sv, "Expires"sv, "Vary"sv,
+                                        "Last-Modified"sv};
 
 template <std::size_t N>
-void copy_fields(const upstream::HeaderList& from, const std::array<const char*, N>& names,
+void copy_fields(const upstream::HeaderList& from, const std::array<std::string_view, N>& names,
                  upstream::HeaderList& to) {
   for (const auto& [name, value] : from) {
-    for (const char* wanted : names) {
+    for (std::string_view wanted : names) {
       if (http::iequals(name, wanted)) to.emplace_back(name, value);
     }
   }
@@ -61,6 +64,8 @@ ResponsePlan plan_response(const upstream::ObjectMeta& meta, const RequestFacts&
                            std::chrono::system_clock::time_point now, std::string_view boundary) {
   const std::uint64_t length = *meta.length();
   ResponsePlan plan;
+  // Room for every field a plan can hold, so that none is moved as the list grows.
+  plan.headers.reserve(kEntityFields.size() + 5);
   plan.headers.emplace_back("Age", std::to_string(meta.age(now).count()));
 
   // RFC 9110 §13.2.2 order: If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since.

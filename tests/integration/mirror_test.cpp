@@ -1,5 +1,8 @@
 // The caching path against a well-behaved upstream (nginx): exact bytes, one upstream fetch per
 // segment, ranges, conditionals, headers, keep-alive and TLS.
+#include <strings.h>
+
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -208,6 +211,15 @@ TEST(Mirror, UpstreamErrorsArePassedOnAsTheyAre) {
   Response missing = get(mirror.url("/does-not-exist"));
   EXPECT_EQ(missing.status, 404);
   EXPECT_GT(missing.body_size, 0u);
+  // Passed through with the node's own Date, Connection and source fields in place of the
+  // upstream's, never beside them.
+  for (const char* name : {"Date", "Connection", "X-Casserole-Source", "Content-Length"}) {
+    EXPECT_EQ(std::count_if(
+                  missing.headers.begin(), missing.headers.end(),
+                  [&](const auto& field) { return strcasecmp(field.first.c_str(), name) == 0; }),
+              1)
+        << name;
+  }
 }
 
 TEST(Mirror, EmptyObject) {
