@@ -143,8 +143,11 @@ void DiskStore::found(std::uint64_t id, std::uint64_t allocated) {
   auto now = Clock::now();
   std::optional<DiskIndex::Use> use = index_.read(id);
   if (!use) {
-    // Found before the start-up scan reached it.
-    if (allocated > 0) index_.insert(id, allocated, now);
+    // Found before the start-up scan reached it; this read counts towards promotion too.
+    if (allocated > 0) {
+      index_.insert(id, allocated, now);
+      index_.read(id);
+    }
     return;
   }
   if (now - use->stamped < kRestampAfter) return;

@@ -152,6 +152,23 @@ TEST_F(DiskStoreTest, RecencyOrderSurvivesARestart) {
   });
 }
 
+// Promotion to memory is decided by the reads an entry had; one read before the start-up scan
+// reaches the entry counts as well.
+TEST_F(DiskStoreTest, AReadBeforeTheScanReachesTheEntryCounts) {
+  with_store([&](DiskStore& store) -> asio::awaitable<void> {
+    store.store("hot", std::string(10000, 'h'));
+    // Enough entries that the scan is still going when "hot" is opened.
+    for (int i = 0; i < 1000; ++i) store.store("cold " + std::to_string(i), "c");
+    co_await settle(store);
+  });
+  with_store([&](DiskStore& store) -> asio::awaitable<void> {
+    EXPECT_TRUE(co_await store.open("hot"));
+    co_await settle(store);
+    EXPECT_TRUE(store.indexed());
+    EXPECT_EQ(store.earlier_reads("hot"), std::optional<unsigned>(1));
+  });
+}
+
 TEST_F(DiskStoreTest, DamagedEntryReadsAsMissing) {
   with_store([&](DiskStore& store) -> asio::awaitable<void> {
     store.store("seg", std::string(10000, 'x'));
