@@ -77,10 +77,12 @@ constexpr std::uint64_t kThrottleMiBps = 50;  // per connection
 // The range a direct download from the throttled upstream must show for scenario 3 to run.
 constexpr double kPaceLowestMiBps = 40;
 constexpr double kPaceHighestMiBps = 60;
-// Hot downloads are short, so each figure is the median of a few, taken in rounds (origin,
-// Casserole, nginx, then again) so that all three meet the same load from the rest of the machine.
-constexpr int kSingleRounds = 5;
-constexpr int kConcurrentRounds = 3;
+// Hot downloads are short, so each figure is the median of several, taken in rounds (origin,
+// Casserole, nginx, then again, each round starting one server later) so that all three meet the
+// same load from the rest of the machine. Single downloads varied by a third from one to the next
+// here, so a median of five could not tell 0.95x from 1.05x.
+constexpr int kSingleRounds = 15;
+constexpr int kConcurrentRounds = 7;
 constexpr int kHerdCaches = 3;
 constexpr int kHerdClients = 20;  // on each cache
 
@@ -380,7 +382,8 @@ void hot_large(Clients& clients, const std::vector<Server>& servers, const Conte
 
   std::vector<std::vector<double>> single(servers.size()), concurrent(servers.size());
   for (int round = 0; round < kSingleRounds; ++round) {
-    for (std::size_t i = 0; i < servers.size(); ++i) {
+    for (std::size_t turn = 0; turn < servers.size(); ++turn) {
+      const std::size_t i = (turn + static_cast<std::size_t>(round)) % servers.size();
       const TimedDownload download = clients.curl(servers[i].url, large);
       record_source(download.source);
       single[i].push_back(static_cast<double>(large.size) / kGiB / download.seconds);
@@ -389,7 +392,8 @@ void hot_large(Clients& clients, const std::vector<Server>& servers, const Conte
     }
   }
   for (int round = 0; round < kConcurrentRounds; ++round) {
-    for (std::size_t i = 0; i < servers.size(); ++i) {
+    for (std::size_t turn = 0; turn < servers.size(); ++turn) {
+      const std::size_t i = (turn + static_cast<std::size_t>(round)) % servers.size();
       const ConcurrentDownloads downloads =
           clients.curl_concurrently({servers[i].url}, large, kHotClients);
       for (const auto& source : downloads.sources) record_source(source);
