@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "cluster/etcd_protocol.hpp"
+#include "first_byte_picks.hpp"
 
 namespace {
 
@@ -57,27 +58,12 @@ void fuzz_prefix_end(std::string_view prefix) {
 
 }  // namespace
 
+constexpr std::array<casserole::fuzz::Target, 5> kTargets{
+    fuzz_watch_message, fuzz_range, fuzz_grant, fuzz_keep_alive, fuzz_prefix_end};
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  const std::string_view value(reinterpret_cast<const char*>(data) + 1, size - 1);
   try {
-    switch (data[0] % 5) {
-      case 0:
-        fuzz_watch_message(value);
-        break;
-      case 1:
-        fuzz_range(value);
-        break;
-      case 2:
-        fuzz_grant(value);
-        break;
-      case 3:
-        fuzz_keep_alive(value);
-        break;
-      default:
-        fuzz_prefix_end(value);
-        break;
-    }
+    casserole::fuzz::run_picked(data, size, kTargets);
   } catch (const Error&) {
     // Rejected as the contract says; any other exception escapes and fails the run.
   }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "first_byte_picks.hpp"
 #include "http/cache_control.hpp"
 #include "http/etag.hpp"
 #include "http/freshness.hpp"
@@ -121,28 +122,10 @@ void fuzz_freshness(std::string_view value) {
 
 }  // namespace
 
+constexpr std::array<casserole::fuzz::Target, 6> kTargets{
+    fuzz_range, fuzz_content_range, fuzz_cache_control, fuzz_http_date, fuzz_etag, fuzz_freshness};
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  const std::string_view value(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 6) {
-    case 0:
-      fuzz_range(value);
-      break;
-    case 1:
-      fuzz_content_range(value);
-      break;
-    case 2:
-      fuzz_cache_control(value);
-      break;
-    case 3:
-      fuzz_http_date(value);
-      break;
-    case 4:
-      fuzz_etag(value);
-      break;
-    default:
-      fuzz_freshness(value);
-      break;
-  }
+  casserole::fuzz::run_picked(data, size, kTargets);
   return 0;
 }

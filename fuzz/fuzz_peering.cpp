@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "first_byte_picks.hpp"
 #include "http/base64.hpp"
 #include "mirror/meta_record.hpp"
 #include "peering/peer_protocol.hpp"
@@ -50,19 +51,10 @@ void fuzz_meta_record(std::string_view record) {
 
 }  // namespace
 
+constexpr std::array<casserole::fuzz::Target, 3> kTargets{fuzz_request_target, fuzz_base64,
+                                                          fuzz_meta_record};
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 3) {
-    case 0:
-      fuzz_request_target(input);
-      break;
-    case 1:
-      fuzz_base64(input);
-      break;
-    default:
-      fuzz_meta_record(input);
-      break;
-  }
+  casserole::fuzz::run_picked(data, size, kTargets);
   return 0;
 }

@@ -1,7 +1,7 @@
 #include "cluster/etcd_client.hpp"
 
 #include <boost/beast/http/verb.hpp>
-#include <span>
+#include <optional>
 
 #include "upstream/connection_pool.hpp"
 #include "upstream/upstream_client.hpp"
@@ -15,7 +15,6 @@ namespace {
 // Far above any answer about a few hundred nodes; a bound so that a confused endpoint cannot
 // make us buffer without end.
 constexpr std::size_t kMaxAnswer = 4 * 1024 * 1024;
-constexpr std::size_t kReadChunk = 16 * 1024;
 // Calls overlap only a little (a keep-alive with a listing, a revocation): a few connections.
 constexpr std::size_t kIdleCalls = 4;
 
@@ -55,35 +54,13 @@ std::string stream_broke(const char* what) {
   return std::string("the etcd watch stream broke: ") + what;
 }
 
-// Appends what the response's body has next to `text`; 0 once it has ended.
-boost::asio::awaitable<std::size_t> read_more(upstream::UpstreamResponse& response,
-                                              std::string& text) {
-  const std::size_t filled = text.size();
-  text.resize(filled + kReadChunk);
-  std::size_t n = 0;
-  try {
-    n = co_await response.read_some(std::as_writable_bytes(std::span(text).subspan(filled)));
-  } catch (...) {
-    text.resize(filled);
-    throw;
-  }
-  text.resize(filled + n);
-  co_return n;
-}
-
 boost::asio::awaitable<std::string> post(upstream::ConnectionPool& pool, std::string_view path,
                                          std::string_view body) {
   upstream::UpstreamClient client(pool);
   auto response = co_await client.fetch(boost::beast::http::verb::post, path, json_headers(), body);
-  std::string answer;
-  for (;;) {
-    if (answer.size() > kMaxAnswer) {
-      throw etcd::Error(etcd::Error::kMalformed, "an etcd answer too large");
-    }
-    std::size_t n = co_await read_more(*response, answer);
-    if (n == 0) break;
-  }
-  co_return answer;
+  std::optional<std::string> answer = co_await response->read_rest(kMaxAnswer);
+  if (!answer) throw etcd::Error(etcd::Error::kMalformed, "an etcd answer too large");
+  co_return std::move(*answer);
 }
 
 }  // namespace
@@ -239,7 +216,7 @@ boost::asio::awaitable<etcd::WatchMessage> EtcdWatch::next() {
     }
     std::size_t n = 0;
     try {
-      n = co_await read_more(*response_, pending_);
+      n = co_await response_->append_some(pending_);
     } catch (const upstream::UpstreamError& error) {
       if (abandoned_) throw EtcdWatchAbandoned("the etcd watch was abandoned");
       throw EtcdUnavailable(stream_broke(error.what()));

@@ -16,7 +16,6 @@ namespace {
 constexpr auto kSuspectTime = std::chrono::seconds(10);
 // Metadata records are a status and some header fields.
 constexpr std::size_t kMaxRecord = 256 * 1024;
-constexpr std::size_t kReadSize = 16 * 1024;
 
 // Out of the coroutines: GCC 12 misreads string concatenation in a coroutine frame
 // (-Warray-bounds).
@@ -105,20 +104,11 @@ boost::asio::awaitable<std::optional<std::string>> PeerGroup::meta(const std::st
   const PeerRequest request{PeerRequest::Kind::meta, target, 0, scope};
   auto response = co_await ask(peer, request, std::string_view());
   if (!response) co_return std::nullopt;
-  std::string record;
+  std::optional<std::string> record;
   std::string failure;
   try {
-    // Read straight into the record: a buffer array in the coroutine frame makes GCC 12 under
-    // ASan misreport the frame's deallocation (-Wmismatched-new-delete).
-    for (;;) {
-      std::size_t filled = record.size();
-      record.resize(filled + kReadSize);
-      std::size_t n = co_await response->read_some(
-          std::as_writable_bytes(std::span(record).subspan(filled)));
-      record.resize(filled + n);
-      if (n == 0) break;
-      if (record.size() > kMaxRecord) throw PeerUnavailable("metadata record too large");
-    }
+    record = co_await response->read_rest(kMaxRecord);
+    if (!record) failure = "metadata record too large";
   } catch (const std::exception& error) {
     failure = error.what();
   }

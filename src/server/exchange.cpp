@@ -6,11 +6,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
@@ -37,11 +33,11 @@ std::string error_body(unsigned status, std::string_view why) {
   return body;
 }
 
-Exchange::Head error_head(unsigned status, std::string_view why,
+Exchange::Head error_head(unsigned status, std::string_view body,
                           const upstream::HeaderList& fields) {
   Exchange::Head head{status, fields};
   head.fields.emplace_back("Content-Type", "text/plain; charset=utf-8");
-  head.fields.emplace_back("Content-Length", std::to_string(error_body(status, why).size()));
+  head.fields.emplace_back("Content-Length", std::to_string(body.size()));
   head.fields.emplace_back("Cache-Control", "no-store");
   return head;
 }
@@ -177,8 +173,8 @@ boost::asio::awaitable<void> Exchange::write_last_chunk() {
 
 boost::asio::awaitable<void> Exchange::send_error(unsigned status, std::string_view why,
                                                   const upstream::HeaderList& fields) {
-  const Head error = error_head(status, why, fields);
   const std::string body = error_body(status, why);
+  const Head error = error_head(status, body, fields);
   co_await write_header(error, HeaderSend::with_body);
   if (!head()) co_await write_body(body);
   co_await finish();

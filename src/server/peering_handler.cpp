@@ -19,14 +19,6 @@ mirror::Reach reach_of(peering::Scope scope) {
   return scope == peering::Scope::stored ? mirror::Reach::stored : mirror::Reach::owner;
 }
 
-// What an error answer says besides its status, for the asker to tell failures apart.
-upstream::HeaderList failure_fields(const std::exception& error) {
-  auto* upstream = dynamic_cast<const upstream::UpstreamError*>(&error);
-  if (!upstream) return {};
-  bool timeout = upstream->kind() == upstream::UpstreamError::Kind::timeout;
-  return {{std::string(peering::kUpstreamFailedField), timeout ? "timeout" : "failed"}};
-}
-
 std::string members_json(const cluster::Peers& peers) {
   boost::json::array members;
   boost::json::array suspects;
@@ -92,9 +84,11 @@ boost::asio::awaitable<void> PeeringHandler::handle(Exchange& exchange) {
     why = error.what();
   } catch (const upstream::UpstreamError& error) {
     if (exchange.header_sent()) throw;
-    status = error.kind() == upstream::UpstreamError::Kind::timeout ? 504 : 502;
+    const bool timeout = error.kind() == upstream::UpstreamError::Kind::timeout;
+    status = timeout ? 504 : 502;
     why = error.what();
-    fields = failure_fields(error);
+    // Tells the asker that its peer is not at fault.
+    fields.emplace_back(peering::kUpstreamFailedField, timeout ? "timeout" : "failed");
   }
   if (status) co_await exchange.send_error(*status, why, fields);
 }

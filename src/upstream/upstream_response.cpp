@@ -76,4 +76,29 @@ boost::asio::awaitable<std::size_t> UpstreamResponse::read_some(std::span<std::b
   co_return 0;
 }
 
+boost::asio::awaitable<std::size_t> UpstreamResponse::append_some(std::string& text) {
+  // Read straight into the string: a buffer array in a coroutine frame makes GCC 12 under ASan
+  // misreport the frame's deallocation (-Wmismatched-new-delete).
+  constexpr std::size_t kPiece = 16 * 1024;
+  const std::size_t filled = text.size();
+  text.resize(filled + kPiece);
+  std::size_t n = 0;
+  try {
+    n = co_await read_some(std::as_writable_bytes(std::span(text).subspan(filled)));
+  } catch (...) {
+    text.resize(filled);
+    throw;
+  }
+  text.resize(filled + n);
+  co_return n;
+}
+
+boost::asio::awaitable<std::optional<std::string>> UpstreamResponse::read_rest(std::size_t limit) {
+  std::string text;
+  while (co_await append_some(text) > 0) {
+    if (text.size() > limit) co_return std::nullopt;
+  }
+  co_return text;
+}
+
 }  // namespace casserole::upstream

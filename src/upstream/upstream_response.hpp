@@ -1,5 +1,6 @@
 // UpstreamResponse: one response being read from an upstream connection, the header first and then
-// the body in pieces straight into the caller's buffers, so no body is ever held whole. When the
+// the body in pieces straight into the caller's buffers, so no body is held whole unless the
+// caller asks for a small one that way (read_rest). When the
 // body has been read to its end on a keep-alive exchange the connection returns to the pool;
 // otherwise (an abandoned or broken exchange) it is closed. Read failures are UpstreamErrors.
 #pragma once
@@ -12,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "upstream/connection_pool.hpp"
 #include "upstream/header_list.hpp"
@@ -42,6 +44,10 @@ class UpstreamResponse {
 
   // Copies the next body bytes into `out`; 0 once the body is complete.
   boost::asio::awaitable<std::size_t> read_some(std::span<std::byte> out);
+  // Appends the next body bytes to `text`; 0 once the body is complete.
+  boost::asio::awaitable<std::size_t> append_some(std::string& text);
+  // The rest of the body, for small answers read whole; nullopt once it passes `limit` bytes.
+  boost::asio::awaitable<std::optional<std::string>> read_rest(std::size_t limit);
 
   Connection& connection() { return *connection_; }
 
