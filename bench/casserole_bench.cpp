@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -48,11 +47,10 @@
 
 #include "clients.hpp"
 #include "nginx_slice_cache.hpp"
+#include "support/casserole_cluster.hpp"
 #include "support/casserole_node.hpp"
-#include "support/etcd_server.hpp"
 #include "support/nginx_origin.hpp"
 #include "support/pattern.hpp"
-#include "support/ports.hpp"
 #include "throttled_origin.hpp"
 
 namespace casserole::bench {
@@ -225,50 +223,16 @@ struct Caches {
 };
 
 // Scenario 4's Casserole: kHerdCaches nodes that find each other through a private etcd.
-struct CasseroleCluster {
-  CasseroleCluster(const Options& options, const std::string& upstream) {
-    for (int i = 0; i < kHerdCaches; ++i) {
-      auto flags = casserole_flags(options, upstream);
-      flags.push_back("--etcd=" + etcd.url());
-      flags.push_back("--peering-address=http://127.0.0.1:" + std::to_string(test::free_port()));
-      peering.push_back(flags.back().substr(std::string_view("--peering-address=").size()));
-      nodes.push_back(std::make_unique<test::CasseroleNode>(flags));
-    }
-    wait_until_formed();
+// Until every node counts every node some keys would have two owners, so the herd waits.
+std::vector<std::string> formed_cluster_urls(test::Cluster& cluster) {
+  if (!cluster.wait_until_formed(std::chrono::seconds(30))) {
+    throw BenchFailure("the Casserole nodes did not form a cluster within 30 s:\n" +
+                       cluster.logs());
   }
-
-  std::vector<std::string> urls() const {
-    std::vector<std::string> out;
-    for (const auto& node : nodes) out.push_back(node->url());
-    return out;
-  }
-
-  test::EtcdServer etcd;
-  std::vector<std::string> peering;
-  std::vector<std::unique_ptr<test::CasseroleNode>> nodes;
-
- private:
-  // Until every node counts every node, some keys would have two owners.
-  void wait_until_formed() const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    for (;;) {
-      bool formed = true;
-      for (const auto& address : peering) {
-        test::HttpClient client;
-        const test::Response answer =
-            client.perform({.url = address + "/_casserole/members", .timeout_ms = 2000});
-        formed = formed && answer.status == 200 &&
-                 boost::json::parse(answer.body).at("members").as_array().size() == peering.size();
-      }
-      if (formed) return;
-      if (std::chrono::steady_clock::now() > deadline) {
-        throw BenchFailure("the Casserole nodes did not form a cluster within 30 s:\n" +
-                           nodes.front()->log());
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-};
+  std::vector<std::string> urls;
+  for (std::size_t i = 0; i < cluster.size(); ++i) urls.push_back(cluster.node(i).url());
+  return urls;
+}
 
 // What crossed the upstream link for `path`, read from the upstream's access log once the
 // requests the caches made have had a moment to be logged.
@@ -657,8 +621,8 @@ int run(const Options& options) {
                  kHerdCaches, kHerdClients, static_cast<unsigned long long>(options.herd_mib));
     const std::uint64_t herd_size = options.herd_mib * kMiB;
     {
-      CasseroleCluster cluster(options, throttled.url());
-      cold_herd(clients, "casserole", cluster.urls(), throttled,
+      test::Cluster cluster(throttled.url(), casserole_flags(options), kHerdCaches);
+      cold_herd(clients, "casserole", formed_cluster_urls(cluster), throttled,
                 make_content(origin, "/herd/casserole-alone.bin", 3, herd_size),
                 make_content(origin, "/herd/casserole.bin", 4, herd_size), results.casserole);
     }

@@ -14,9 +14,9 @@
 
 #include <signal.h>
 
-#include "integration/cluster_fixture.hpp"
 #include "integration/mirror_fixture.hpp"
 #include "support/base64.hpp"
+#include "support/casserole_cluster.hpp"
 #include "support/sha256.hpp"
 
 namespace casserole::test {
