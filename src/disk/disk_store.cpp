@@ -39,7 +39,7 @@ DiskStore::DiskStore(boost::asio::any_io_executor executor, Options options)
       lock_(options_.dir),
       files_(options_.dir),
       block_size_(files_.block_size()),
-      dir_bytes_(EntryFiles::kSubdirectories, 0),
+      dirs_(EntryFiles::kSubdirectories),
       pool_(kDiskThreads) {
   files_.prepare();
   spawn(index_existing());
@@ -71,10 +71,7 @@ boost::asio::awaitable<void> DiskStore::index_existing() {
             [](const auto& a, const auto& b) { return a.used > b.used; });
   for (const auto& entry : scan.entries) index_.insert_older(entry.id, entry.allocated, entry.used);
   fixed_bytes_ = scan.fixed_allocated;
-  for (unsigned i = 0; i < scan.dir_allocated.size(); ++i) {
-    dir_bytes_total_ += scan.dir_allocated[i] - dir_bytes_[i];
-    dir_bytes_[i] = scan.dir_allocated[i];
-  }
+  for (unsigned i = 0; i < scan.dirs.size(); ++i) measured(i, scan.dirs[i]);
   indexed_ = true;
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
@@ -206,9 +203,7 @@ boost::asio::awaitable<void> DiskStore::write(std::string key, std::span<const s
   if (written) {
     ++writes_;
     index_.insert(id, written->allocated, Clock::now());
-    unsigned subdir = EntryFiles::subdirectory_of(id);
-    dir_bytes_total_ += written->dir_allocated - dir_bytes_[subdir];
-    dir_bytes_[subdir] = written->dir_allocated;
+    measured(EntryFiles::subdirectory_of(id), written->dir);
     make_room();
   } else if (full && indexed_) {
     // The filesystem holds less than --max-disk-usage allows: make room as if that were the max.
@@ -225,8 +220,15 @@ void DiskStore::remove(const std::string& key) {
   unlink({id});
 }
 
+void DiskStore::measured(unsigned subdir, EntryFiles::DirectorySize size) {
+  EntryFiles::DirectorySize& known = dirs_[subdir];
+  if (size.measured <= known.measured) return;
+  dir_bytes_ += size.allocated - known.allocated;
+  known = size;
+}
+
 std::uint64_t DiskStore::usage() const {
-  return fixed_bytes_ + dir_bytes_total_ + index_.bytes() + reserved_;
+  return fixed_bytes_ + dir_bytes_ + index_.bytes() + reserved_;
 }
 
 void DiskStore::make_room() {

@@ -90,6 +90,8 @@ class DiskStore {
   template <class Work>
   boost::asio::awaitable<bool> verified(std::uint64_t id, Work work);
   void found(std::uint64_t id, std::uint64_t allocated);
+  // Takes a subdirectory's measured size unless a later measurement has been taken already.
+  void measured(unsigned subdir, EntryFiles::DirectorySize size);
   void missing(std::uint64_t id, EntryFiles::Found why);
   void make_room();
   // Removes least recently used entries until the entries hold at most `entry_bytes`.
@@ -105,8 +107,8 @@ class DiskStore {
   DiskIndex index_;
   bool indexed_ = false;
   std::uint64_t fixed_bytes_ = 0;
-  std::vector<std::uint64_t> dir_bytes_;
-  std::uint64_t dir_bytes_total_ = 0;
+  std::vector<EntryFiles::DirectorySize> dirs_;
+  std::uint64_t dir_bytes_ = 0;  // the sum over dirs_
   std::uint64_t reserved_ = 0;
   std::size_t jobs_pending_ = 0;
   async::Signal job_done_;

@@ -133,7 +133,8 @@ EntryFiles::Written EntryFiles::write(std::uint64_t id, std::string_view key,
       throw_errno("mkdir " + path.parent_path().string());
     }
     if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("rename to " + path.string());
-    written.dir_allocated = allocated(path.parent_path());
+    written.dir.measured = next_measurement();
+    written.dir.allocated = allocated(path.parent_path());
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
@@ -245,7 +246,9 @@ void EntryFiles::touch(std::uint64_t id) const {
 
 EntryFiles::Scan EntryFiles::scan() const {
   Scan scan;
-  scan.dir_allocated.assign(kSubdirectories, 0);
+  // One order for the whole scan, taken before the listing: a write measured after it may have
+  // renamed an entry the listing missed, so its measurement wins.
+  scan.dirs.assign(kSubdirectories, DirectorySize{.allocated = 0, .measured = next_measurement()});
   scan.fixed_allocated = allocated(dir_) + allocated(entries_) + allocated(tmp_);
   if (struct stat st{}; ::stat((dir_ / "lock").c_str(), &st) == 0) {
     scan.fixed_allocated += allocated(st);
@@ -262,7 +265,7 @@ EntryFiles::Scan EntryFiles::scan() const {
     int dir_fd = ::dirfd(listing.get());
     struct stat dir_stat {};
     if (::fstat(dir_fd, &dir_stat) != 0) throw_errno("stat " + sub.path().string());
-    scan.dir_allocated[*index] = allocated(dir_stat);
+    scan.dirs[*index].allocated = allocated(dir_stat);
     while (const dirent* file = ::readdir(listing.get())) {
       std::string_view file_name(file->d_name);
       if (file_name == "." || file_name == "..") continue;

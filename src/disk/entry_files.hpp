@@ -43,9 +43,17 @@ class EntryFiles {
 
   enum class Found { yes, absent, damaged };
 
+  // A directory's size as measured, with the order of that measurement among all of this
+  // object's: measurements made on several threads arrive out of order, and only a later one
+  // may replace an earlier one. A measurement sees every rename measured before it.
+  struct DirectorySize {
+    std::uint64_t allocated = 0;
+    std::uint64_t measured = 0;  // 0: never measured, older than any measurement
+  };
+
   struct Written {
-    std::uint64_t allocated = 0;      // bytes the new file occupies
-    std::uint64_t dir_allocated = 0;  // bytes its directory occupies now
+    std::uint64_t allocated = 0;  // bytes the new file occupies
+    DirectorySize dir;            // its directory, measured after the rename
   };
   Written write(std::uint64_t id, std::string_view key, std::span<const std::byte> payload) const;
 
@@ -70,8 +78,8 @@ class EntryFiles {
   };
   struct Scan {
     std::vector<Scanned> entries;
-    std::uint64_t fixed_allocated = 0;         // directories and the lock: what is not an entry
-    std::vector<std::uint64_t> dir_allocated;  // per entries/ subdirectory, by index
+    std::uint64_t fixed_allocated = 0;  // directories and the lock: what is not an entry
+    std::vector<DirectorySize> dirs;    // per entries/ subdirectory, by index
   };
   // Everything in entries/; files that cannot be entries are removed.
   Scan scan() const;
@@ -93,11 +101,13 @@ class EntryFiles {
   bool payload_intact(std::uint64_t id, const Located& located) const;
   Found discard(std::uint64_t id) const;
   std::filesystem::path path_of(std::uint64_t id) const;
+  std::uint64_t next_measurement() const { return ++measurements_; }
 
   std::filesystem::path dir_;
   std::filesystem::path entries_;
   std::filesystem::path tmp_;
   mutable std::atomic<std::uint64_t> next_tmp_{0};
+  mutable std::atomic<std::uint64_t> measurements_{0};
 };
 
 }  // namespace casserole::disk

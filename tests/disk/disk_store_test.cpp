@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "disk/entry_files.hpp"
 #include "disk/entry_format.hpp"
 #include "support/coroutine_testing.hpp"
 #include "support/disk_usage.hpp"
@@ -93,6 +94,25 @@ TEST_F(DiskStoreTest, UsageIsWhatTheDirectoryOccupies) {
     co_await settle(store);
     EXPECT_EQ(store.usage(), test::disk_usage(dir_.path()));
     EXPECT_EQ(store.entries(), 19u);
+  });
+}
+
+TEST_F(DiskStoreTest, DirectoriesWrittenWhileTheScanRunsAreCounted) {
+  auto fresh = [](int i) { return "fresh " + std::to_string(i); };
+  with_store([&](DiskStore& store) -> asio::awaitable<void> {
+    // Enough entries that the scan is still going when the fresh entries are written.
+    for (int i = 0; i < 1000; ++i) store.store("old " + std::to_string(i), "o");
+    co_await settle(store);
+  });
+  for (int i = 0; i < 20; ++i) {
+    char subdir[3];
+    std::snprintf(subdir, sizeof subdir, "%02x", EntryFiles::subdirectory_of(entry_id(fresh(i))));
+    fs::remove_all(dir_.path() / "entries" / subdir);
+  }
+  with_store([&](DiskStore& store) -> asio::awaitable<void> {
+    for (int i = 0; i < 20; ++i) store.store(fresh(i), "f");
+    co_await settle(store);
+    EXPECT_EQ(store.usage(), test::disk_usage(dir_.path()));
   });
 }
 

@@ -47,7 +47,7 @@ TEST_F(EntryFilesTest, WrittenEntryReadsBackEveryWay) {
   std::string data = payload(300000);
   auto written = files_.write(entry_id("k"), "k", bytes_of(data));
   EXPECT_GE(written.allocated, data.size());
-  EXPECT_GT(written.dir_allocated, 0u);
+  EXPECT_GT(written.dir.allocated, 0u);
   EXPECT_TRUE(fs::is_empty(dir_.path() / "tmp"));
 
   OpenEntry entry;
@@ -144,6 +144,17 @@ TEST_F(EntryFilesTest, ScanFindsEntriesAndRemovesStrayFiles) {
   EXPECT_GE(total, 9100u);
   EXPECT_GT(scan.fixed_allocated, 0u);
   EXPECT_FALSE(fs::exists(stray));
+}
+
+TEST_F(EntryFilesTest, LaterMeasurementsHaveLaterOrders) {
+  auto first = files_.write(entry_id("a"), "a", bytes_of(payload(10)));
+  EntryFiles::Scan scan = files_.scan();
+  auto second = files_.write(entry_id("b"), "b", bytes_of(payload(10)));
+  EXPECT_GT(first.dir.measured, 0u);
+  for (const auto& dir : scan.dirs) {
+    EXPECT_GT(dir.measured, first.dir.measured);
+    EXPECT_LT(dir.measured, second.dir.measured);
+  }
 }
 
 TEST_F(EntryFilesTest, PrepareClearsInterruptedWrites) {
