@@ -198,6 +198,7 @@ TEST_F(MembershipTest, NodesSeeEachOther) {
 TEST_F(MembershipTest, LeaveRemovesTheNodeAtOnce) {
   // A lease far longer than the test waits: only the revocation can remove b in time.
   Node& a = start(kA, {}, 60s);
+  ASSERT_TRUE(logged(a, "casserole: cluster: 1 node: " + kA + "\n"));
   Node& b = start(kB, {}, 60s);
   EXPECT_TRUE(sees(a, {kA, kB}));
   EXPECT_TRUE(sees(b, {kA, kB}));
