@@ -281,7 +281,8 @@ boost::asio::awaitable<void> SegmentSource::from_peer(const std::string& peer, p
   std::string failure;
   try {
     const std::string record = encode_meta_record(*meta);
-    auto response = co_await peers_->segment(peer, target, record, index, segment.size(), scope);
+    auto response = co_await peers_->segment(peer, target, record, index, options_.segment_size,
+                                             segment.size(), scope);
     if (!response) co_return;
     while (segment.filled() < segment.size()) {
       std::size_t n = co_await response->read_some(segment.unfilled());

@@ -89,7 +89,13 @@ boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::a
                                  : upstream::UpstreamError::Kind::unreachable,
                          about(peer, "its upstream request failed"));
   }
-  if (response && response->status() != 200) failure = status_text(response->status());
+  if (response && response->status() == 409) {
+    failure =
+        "it cuts objects into segments of another size; every node needs the same "
+        "--segment-size";
+  } else if (response && response->status() != 200) {
+    failure = status_text(response->status());
+  }
   if (!failure.empty()) {
     failed(peer, failure);
     throw PeerUnavailable(about(peer, failure));
@@ -121,8 +127,8 @@ boost::asio::awaitable<std::optional<std::string>> PeerGroup::meta(const std::st
 
 boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::segment(
     const std::string& peer, const std::string& target, std::string_view meta_record,
-    std::uint64_t index, std::uint64_t length, Scope scope) {
-  const PeerRequest request{PeerRequest::Kind::segment, target, index, scope};
+    std::uint64_t index, std::uint64_t segment_size, std::uint64_t length, Scope scope) {
+  const PeerRequest request{PeerRequest::Kind::segment, target, index, scope, segment_size};
   auto response = co_await ask(peer, request, meta_record);
   if (response && response->content_length() != length) {
     failed(peer, "a segment of the wrong length");

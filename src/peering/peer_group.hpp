@@ -58,11 +58,11 @@ class PeerGroup {
   // The metadata record the peer holds or fetched; nullopt when it holds none (Scope::stored).
   boost::asio::awaitable<std::optional<std::string>> meta(const std::string& peer,
                                                           const std::string& target, Scope scope);
-  // The peer's response for a segment of `length` bytes, header read and checked, body to be
-  // read; null when it holds none (Scope::stored).
+  // The peer's response for segment `index` (of `segment_size`-byte segments), `length` bytes,
+  // header read and checked, body to be read; null when it holds none (Scope::stored).
   boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> segment(
       const std::string& peer, const std::string& target, std::string_view meta_record,
-      std::uint64_t index, std::uint64_t length, Scope scope);
+      std::uint64_t index, std::uint64_t segment_size, std::uint64_t length, Scope scope);
 
   // A request to `peer` failed after its header (the body broke off or stalled).
   void failed(const std::string& peer, std::string_view why);

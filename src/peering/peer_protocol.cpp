@@ -10,6 +10,13 @@
 namespace casserole::peering {
 namespace {
 
+// A whole decimal count, nothing else.
+bool parse_count(std::string_view text, std::uint64_t& into) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, into);
+  return ec == std::errc() && ptr == end;
+}
+
 constexpr std::string_view kMetaPath = "/_casserole/meta";
 constexpr std::string_view kSegmentPath = "/_casserole/segment";
 constexpr std::string_view kMembersPath = "/_casserole/members";
@@ -39,6 +46,7 @@ std::string request_target(const PeerRequest& request) {
   params.append({"target", request.target});
   if (request.kind == PeerRequest::Kind::segment) {
     params.append({"index", std::to_string(request.index)});
+    params.append({"segment-size", std::to_string(request.segment_size)});
   }
   if (request.scope == Scope::stored) params.append({"scope", "stored"});
   return std::string(url.buffer());
@@ -61,22 +69,27 @@ std::optional<PeerRequest> parse_request_target(std::string_view target) {
   }
   bool has_target = false;
   bool has_index = false;
+  bool has_size = false;
   for (auto param : url->params(kLiteralPlus)) {
     if (param.key == "target" && !has_target && param.has_value && param.value.starts_with('/')) {
       request.target = param.value;
       has_target = true;
     } else if (param.key == "index" && !has_index && param.has_value) {
-      const char* end = param.value.data() + param.value.size();
-      auto [ptr, ec] = std::from_chars(param.value.data(), end, request.index);
-      if (ec != std::errc() || ptr != end) return std::nullopt;
+      if (!parse_count(param.value, request.index)) return std::nullopt;
       has_index = true;
+    } else if (param.key == "segment-size" && !has_size && param.has_value) {
+      if (!parse_count(param.value, request.segment_size) || request.segment_size == 0) {
+        return std::nullopt;
+      }
+      has_size = true;
     } else if (param.key == "scope" && param.value == "stored") {
       request.scope = Scope::stored;
     } else {
       return std::nullopt;
     }
   }
-  if (!has_target || has_index != (request.kind == PeerRequest::Kind::segment)) return std::nullopt;
+  const bool segment = request.kind == PeerRequest::Kind::segment;
+  if (!has_target || has_index != segment || has_size != segment) return std::nullopt;
   return request;
 }
 

@@ -1,9 +1,11 @@
 // The peering protocol: what one node asks another over its peering listener. Three GETs:
 //   /_casserole/meta?target=T             -> 200, the object's metadata record (JSON)
-//   /_casserole/segment?target=T&index=N  -> 200, the segment's bytes, streamed as they arrive;
+//   /_casserole/segment?target=T&index=N&segment-size=S
+//                                         -> 200, the segment's bytes, streamed as they arrive;
 //       X-Casserole-Meta carries the asker's metadata record (base64), so the asked node needs
 //       no lookup of its own and serves exactly the version the asker serves; 412 when that
-//       version is gone upstream.
+//       version is gone upstream; 409 when the asked node cuts objects into segments of another
+//       size than S, whose segment N would be other bytes.
 //   /_casserole/members                   -> 200, the node's view of the cluster (JSON), for
 //       operators and tests.
 // `&scope=stored` asks only for what the node holds (404 when it holds nothing); without it the
@@ -35,6 +37,7 @@ struct PeerRequest {
   std::string target;  // the client's request target, as the mirror keys it
   std::uint64_t index = 0;
   Scope scope = Scope::fetch;
+  std::uint64_t segment_size = 0;  // the asker's, for a segment; never 0 there
 };
 
 std::string request_target(const PeerRequest& request);

@@ -115,6 +115,12 @@ boost::asio::awaitable<void> PeeringHandler::send_meta(Exchange& exchange,
 
 boost::asio::awaitable<void> PeeringHandler::send_segment(Exchange& exchange,
                                                           const peering::PeerRequest& request) {
+  if (request.segment_size != options_.segment_size) {
+    co_return co_await exchange.send_error(
+        409, "this node's segments are " + std::to_string(options_.segment_size) +
+                 " bytes, the request's " + std::to_string(request.segment_size) +
+                 ": every node needs the same --segment-size");
+  }
   auto meta = asker_meta(exchange, request.index, options_);
   if (!meta) {
     exchange.close_after();

@@ -279,7 +279,8 @@ TEST(Cluster, APeerRequestIsAnsweredWithoutAskingAThirdNode) {
   ASSERT_EQ(meta.status, 200) << meta.body;
   for (std::uint64_t i = 0; i < size / kMiB; ++i) {
     Response segment =
-        http_get(peering + "/_casserole/segment?target=/direct.bin&index=" + std::to_string(i),
+        http_get(peering + "/_casserole/segment?target=/direct.bin&segment-size=1048576&index=" +
+                     std::to_string(i),
                  {secret, "X-Casserole-Meta: " + encode_base64(meta.body)});
     ASSERT_EQ(segment.status, 200) << i << ": " << segment.body;
     EXPECT_EQ(sha256_hex(segment.body), pattern_sha256(48, i * kMiB, kMiB)) << i;
@@ -292,15 +293,46 @@ TEST(Cluster, APeerRequestIsAnsweredWithoutAskingAThirdNode) {
         << "node 0 forwarded a peer's request to node 1: " << line;
   }
 
-  // A record that is not one, or an index past the end, is refused.
-  EXPECT_EQ(http_get(peering + "/_casserole/segment?target=/direct.bin&index=0",
-                     {secret, "X-Casserole-Meta: bm90IGpzb24="})
-                .status,
-            400);
-  EXPECT_EQ(http_get(peering + "/_casserole/segment?target=/direct.bin&index=16",
-                     {secret, "X-Casserole-Meta: " + encode_base64(meta.body)})
-                .status,
-            400);
+  // A record that is not one, or an index past the end, is refused; so is a segment of another
+  // size, which would be other bytes.
+  EXPECT_EQ(
+      http_get(peering + "/_casserole/segment?target=/direct.bin&segment-size=1048576&index=0",
+               {secret, "X-Casserole-Meta: bm90IGpzb24="})
+          .status,
+      400);
+  EXPECT_EQ(
+      http_get(peering + "/_casserole/segment?target=/direct.bin&segment-size=1048576&index=16",
+               {secret, "X-Casserole-Meta: " + encode_base64(meta.body)})
+          .status,
+      400);
+  EXPECT_EQ(
+      http_get(peering + "/_casserole/segment?target=/direct.bin&segment-size=2097152&index=0",
+               {secret, "X-Casserole-Meta: " + encode_base64(meta.body)})
+          .status,
+      409);
+}
+
+TEST(Cluster, NodesCuttingSegmentsOfAnotherSizeNeverMixTheirBytes) {
+  // Node 0 cuts 2 MiB segments, node 1 1 MiB ones. Segment 1 of a 3 MiB object is its last MiB
+  // on node 0 but its second on node 1: the same length, other bytes.
+  NginxOrigin origin;
+  constexpr int kObjects = 8;
+  const std::uint64_t size = 3 * kMiB;
+  auto path = [](int i) { return "/mixed" + std::to_string(i) + ".bin"; };
+  for (int i = 0; i < kObjects; ++i) {
+    write_pattern_file(origin.docroot() / path(i).substr(1), 60 + i, size);
+  }
+  Cluster cluster(origin.url(), {}, 1);
+  cluster.add_node({"--segment-size=1M"});
+  ASSERT_TRUE(cluster.wait_for_members(cluster.all(), cluster.peering_urls(), kMembershipTimeout));
+  for (int i = 0; i < kObjects; ++i) {
+    for (std::size_t node = 0; node < cluster.size(); ++node) {
+      expect_all_right({download(cluster.url(node, path(i)))}, 60 + i, size);
+    }
+  }
+  EXPECT_NE(cluster.node(0).log().find("every node needs the same --segment-size"),
+            std::string::npos)
+      << cluster.logs();
 }
 
 TEST(Cluster, PeerRequestsWithoutTheSecretAreRefused) {
@@ -311,7 +343,7 @@ TEST(Cluster, PeerRequestsWithoutTheSecretAreRefused) {
   const std::string peering = cluster.at(0).peering_url();
   for (const std::string target :
        {"/_casserole/members", "/_casserole/meta?target=/secret.bin",
-        "/_casserole/segment?target=/secret.bin&index=0", "/secret.bin"}) {
+        "/_casserole/segment?target=/secret.bin&index=0&segment-size=2097152", "/secret.bin"}) {
     EXPECT_EQ(http_get(peering + target).status, 403) << target;
     EXPECT_EQ(http_get(peering + target, {"X-Casserole-Secret: wrong"}).status, 403) << target;
   }

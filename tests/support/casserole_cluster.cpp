@@ -15,13 +15,14 @@ Cluster::Cluster(std::string upstream, std::vector<std::string> flags, std::size
   for (std::size_t i = 0; i < nodes; ++i) add_node();
 }
 
-ClusterNode& Cluster::add_node() {
+ClusterNode& Cluster::add_node(const std::vector<std::string>& own_flags) {
   for (int attempt = 0;; ++attempt) {
     ClusterNode added{free_port(), nullptr};
     std::vector<std::string> flags = {
         "--etcd=" + etcd.url(), "--peering-address=" + added.peering_url(),
         std::string("--cluster-secret=") + kClusterSecret, "--mirror-url=" + upstream_};
     flags.insert(flags.end(), flags_.begin(), flags_.end());
+    flags.insert(flags.end(), own_flags.begin(), own_flags.end());
     try {
       added.node = std::make_unique<CasseroleNode>(flags);
     } catch (const std::runtime_error&) {

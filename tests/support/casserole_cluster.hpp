@@ -31,9 +31,10 @@ class Cluster {
   // --mirror-url); the disk tier stays on, each node in its own directory.
   Cluster(std::string upstream, std::vector<std::string> flags, std::size_t nodes);
 
-  // Starts one more node. Its peering port is picked free beforehand, so another process may
-  // take it first: a node that then fails to start is tried again on another port.
-  ClusterNode& add_node();
+  // Starts one more node, with `own_flags` after every node's. Its peering port is picked free
+  // beforehand, so another process may take it first: a node that then fails to start is tried
+  // again on another port.
+  ClusterNode& add_node(const std::vector<std::string>& own_flags = {});
 
   std::size_t size() const { return nodes_.size(); }
   // Every node's log, for failure messages.
