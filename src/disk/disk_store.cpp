@@ -69,7 +69,12 @@ boost::asio::awaitable<void> DiskStore::index_existing() {
   // Newest first, each added as older than the ones before it: the oldest ends least recent.
   std::sort(scan.entries.begin(), scan.entries.end(),
             [](const auto& a, const auto& b) { return a.used > b.used; });
-  for (const auto& entry : scan.entries) index_.insert_older(entry.id, entry.allocated, entry.used);
+  for (const auto& entry : scan.entries) {
+    if (!forgotten_while_scanning_.contains(entry.id)) {
+      index_.insert_older(entry.id, entry.allocated, entry.used);
+    }
+  }
+  forgotten_while_scanning_.clear();
   fixed_bytes_ = scan.fixed_allocated;
   for (unsigned i = 0; i < scan.dirs.size(); ++i) measured(i, scan.dirs[i]);
   indexed_ = true;
@@ -158,9 +163,14 @@ void DiskStore::found(std::uint64_t id, std::uint64_t allocated) {
   }(this, id));
 }
 
+void DiskStore::forget(std::uint64_t id) {
+  index_.erase(id);
+  if (!indexed_) forgotten_while_scanning_.insert(id);
+}
+
 void DiskStore::missing(std::uint64_t id, EntryFiles::Found why) {
   ++misses_;
-  index_.erase(id);
+  forget(id);
   if (why == EntryFiles::Found::damaged) {
     failed(Failure::damaged, std::runtime_error("checksum or header mismatch; removed"));
   }
@@ -216,7 +226,7 @@ boost::asio::awaitable<void> DiskStore::write(std::string key, std::span<const s
 void DiskStore::remove(const std::string& key) {
   std::uint64_t id = entry_id(key);
   if (!may_hold(key)) return;
-  index_.erase(id);
+  forget(id);
   unlink({id});
 }
 

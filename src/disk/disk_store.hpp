@@ -22,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "async/signal.hpp"
@@ -93,6 +94,9 @@ class DiskStore {
   // Takes a subdirectory's measured size unless a later measurement has been taken already.
   void measured(unsigned subdir, EntryFiles::DirectorySize size);
   void missing(std::uint64_t id, EntryFiles::Found why);
+  // Takes an entry that is being deleted out of the index, and keeps the scan from putting it
+  // back from a listing made before the deletion.
+  void forget(std::uint64_t id);
   void make_room();
   // Removes least recently used entries until the entries hold at most `entry_bytes`.
   void shrink_to(std::uint64_t entry_bytes);
@@ -106,6 +110,7 @@ class DiskStore {
   std::uint64_t block_size_;
   DiskIndex index_;
   bool indexed_ = false;
+  std::unordered_set<std::uint64_t> forgotten_while_scanning_;
   std::uint64_t fixed_bytes_ = 0;
   std::vector<EntryFiles::DirectorySize> dirs_;
   std::uint64_t dir_bytes_ = 0;  // the sum over dirs_

@@ -116,6 +116,22 @@ TEST_F(DiskStoreTest, DirectoriesWrittenWhileTheScanRunsAreCounted) {
   });
 }
 
+TEST_F(DiskStoreTest, EntriesRemovedWhileTheScanRunsStayRemoved) {
+  auto old = [](int i) { return "old " + std::to_string(i); };
+  with_store([&](DiskStore& store) -> asio::awaitable<void> {
+    for (int i = 0; i < 1000; ++i) store.store(old(i), "o");
+    co_await settle(store);
+  });
+  with_store([&](DiskStore& store) -> asio::awaitable<void> {
+    // While the scan is listing them, some before and some after it reaches them.
+    for (int i = 0; i < 1000; i += 4) store.remove(old(i));
+    co_await settle(store);
+    EXPECT_EQ(store.entries(), 750u);
+    EXPECT_EQ(store.usage(), test::disk_usage(dir_.path()));
+    for (int i = 0; i < 1000; i += 4) EXPECT_FALSE(store.may_hold(old(i))) << old(i);
+  });
+}
+
 TEST_F(DiskStoreTest, PassingMaxRemovesLeastRecentlyUsedDownToCleaned) {
   // Room for the directories and about ten 64 KiB entries.
   std::uint64_t base = 0;
