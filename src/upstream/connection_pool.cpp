@@ -17,12 +17,15 @@ namespace {
 // Idle connections older than this are likely to be closed by the upstream soon; don't bet on them.
 constexpr auto kMaxIdleAge = std::chrono::seconds(30);
 
-boost::asio::ssl::context make_tls_context(const UpstreamOptions& options) {
-  boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
-  tls.set_default_verify_paths();
-  if (!options.ca_file.empty()) tls.load_verify_file(options.ca_file);
-  tls.set_verify_mode(options.insecure ? boost::asio::ssl::verify_none
-                                       : boost::asio::ssl::verify_peer);
+std::optional<boost::asio::ssl::context> make_tls_context(const UpstreamUrl& url,
+                                                          const UpstreamOptions& options) {
+  if (!url.tls) return std::nullopt;
+  std::optional<boost::asio::ssl::context> tls(std::in_place,
+                                               boost::asio::ssl::context::tls_client);
+  tls->set_default_verify_paths();
+  if (!options.ca_file.empty()) tls->load_verify_file(options.ca_file);
+  tls->set_verify_mode(options.insecure ? boost::asio::ssl::verify_none
+                                        : boost::asio::ssl::verify_peer);
   return tls;
 }
 
@@ -40,7 +43,7 @@ ConnectionPool::ConnectionPool(boost::asio::any_io_executor executor, UpstreamUr
     : executor_(std::move(executor)),
       url_(std::move(url)),
       options_(std::move(options)),
-      tls_(make_tls_context(options_)) {}
+      tls_(make_tls_context(url_, options_)) {}
 
 boost::asio::awaitable<ConnectionPool::Lease> ConnectionPool::acquire() {
   auto now = std::chrono::steady_clock::now();
@@ -89,7 +92,7 @@ boost::asio::awaitable<std::unique_ptr<Connection>> ConnectionPool::connect() {
     co_return std::make_unique<Connection>(std::move(tcp));
   }
 
-  Connection::TlsStream tls(std::move(tcp), tls_);
+  Connection::TlsStream tls(std::move(tcp), *tls_);
   boost::system::error_code not_ip;
   boost::asio::ip::make_address(url_.host, not_ip);
   if (not_ip && !SSL_set_tlsext_host_name(tls.native_handle(), url_.host.c_str())) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 
 #include "upstream/connection.hpp"
 #include "upstream/upstream_url.hpp"
@@ -44,7 +45,9 @@ class ConnectionPool {
   boost::asio::any_io_executor executor_;
   UpstreamUrl url_;
   UpstreamOptions options_;
-  boost::asio::ssl::context tls_;
+  // Only for an https URL: loading the trust store costs every pool, peers' and etcd's too,
+  // about a megabyte and a parse of every CA certificate.
+  std::optional<boost::asio::ssl::context> tls_;
   std::deque<std::unique_ptr<Connection>> idle_;
 };
 
