@@ -122,7 +122,17 @@ boost::asio::awaitable<std::shared_ptr<const OpenEntry>> DiskStore::open(std::st
   co_return entry;
 }
 
+std::optional<std::span<const std::byte>> DiskStore::pending(const std::string& key) const {
+  auto it = pending_.find(entry_id(key));
+  if (it == pending_.end() || it->second.key != key) return std::nullopt;
+  return it->second.payload;
+}
+
 boost::asio::awaitable<bool> DiskStore::read(std::string key, std::span<std::byte> into) {
+  if (auto payload = pending(key); payload && payload->size() == into.size()) {
+    std::copy(payload->begin(), payload->end(), into.begin());
+    co_return true;
+  }
   std::uint64_t id = entry_id(key);
   bool ok = co_await verified(id, [this, id, &key, into] { return files_.read(id, key, into); });
   // The index learns the size when the scan or the write reports it.
@@ -131,6 +141,9 @@ boost::asio::awaitable<bool> DiskStore::read(std::string key, std::span<std::byt
 }
 
 boost::asio::awaitable<std::optional<std::string>> DiskStore::load(std::string key) {
+  if (auto payload = pending(key); payload && payload->size() <= kLoadLimit) {
+    co_return std::string(reinterpret_cast<const char*>(payload->data()), payload->size());
+  }
   std::uint64_t id = entry_id(key);
   std::string payload;
   bool ok = co_await verified(
@@ -190,12 +203,14 @@ void DiskStore::store(std::string key, std::span<const std::byte> payload,
   if (reserved > options_.cleaned_usage) return;
   reserved_ += reserved;
   make_room();
-  spawn(write(std::move(key), payload, std::move(keep_alive), reserved));
+  const std::uint64_t serial = ++writes_started_;
+  pending_[entry_id(key)] = PendingWrite{key, payload, serial};
+  spawn(write(std::move(key), payload, std::move(keep_alive), reserved, serial));
 }
 
 boost::asio::awaitable<void> DiskStore::write(std::string key, std::span<const std::byte> payload,
                                               std::shared_ptr<const void> keep_alive,
-                                              std::uint64_t reserved) {
+                                              std::uint64_t reserved, std::uint64_t serial) {
   std::uint64_t id = entry_id(key);
   std::optional<EntryFiles::Written> written;
   bool full = false;
@@ -205,6 +220,9 @@ boost::asio::awaitable<void> DiskStore::write(std::string key, std::span<const s
   } catch (const std::exception& error) {
     failed(Failure::write, error);
     full = out_of_space(error);
+  }
+  if (auto it = pending_.find(id); it != pending_.end() && it->second.serial == serial) {
+    pending_.erase(it);
   }
   // Released here, on the I/O thread: the owner may be a segment whose memory charge must be
   // handed back on this thread.
@@ -225,6 +243,7 @@ boost::asio::awaitable<void> DiskStore::write(std::string key, std::span<const s
 
 void DiskStore::remove(const std::string& key) {
   std::uint64_t id = entry_id(key);
+  pending_.erase(id);
   if (!may_hold(key)) return;
   forget(id);
   unlink({id});

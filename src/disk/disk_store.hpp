@@ -22,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -60,7 +61,8 @@ class DiskStore {
   // The payload of a small entry (at most 1 MiB), such as object metadata.
   boost::asio::awaitable<std::optional<std::string>> load(std::string key);
 
-  // Writes in the background; `keep_alive` owns `payload` until the write is done.
+  // Writes in the background; `keep_alive` owns `payload` until the write is done. Until then
+  // read() and load() answer from `payload`: what was stored is readable at once.
   void store(std::string key, std::span<const std::byte> payload,
              std::shared_ptr<const void> keep_alive);
   void store(std::string key, std::string payload);
@@ -84,8 +86,10 @@ class DiskStore {
   void spawn(boost::asio::awaitable<void> job);
   boost::asio::awaitable<void> index_existing();
   boost::asio::awaitable<void> write(std::string key, std::span<const std::byte> payload,
-                                     std::shared_ptr<const void> keep_alive,
-                                     std::uint64_t reserved);
+                                     std::shared_ptr<const void> keep_alive, std::uint64_t reserved,
+                                     std::uint64_t serial);
+  // The payload of the latest write of `key` still in progress, if any.
+  std::optional<std::span<const std::byte>> pending(const std::string& key) const;
   // Runs a verifying read on the pool: true when the entry was there and sound; a miss, damage
   // or an error is accounted for here.
   template <class Work>
@@ -111,6 +115,13 @@ class DiskStore {
   DiskIndex index_;
   bool indexed_ = false;
   std::unordered_set<std::uint64_t> forgotten_while_scanning_;
+  struct PendingWrite {
+    std::string key;
+    std::span<const std::byte> payload;  // owned by the write's keep_alive
+    std::uint64_t serial = 0;            // which write of the key it is
+  };
+  std::unordered_map<std::uint64_t, PendingWrite> pending_;  // by entry id
+  std::uint64_t writes_started_ = 0;
   std::uint64_t fixed_bytes_ = 0;
   std::vector<EntryFiles::DirectorySize> dirs_;
   std::uint64_t dir_bytes_ = 0;  // the sum over dirs_

@@ -132,6 +132,21 @@ TEST_F(DiskStoreTest, EntriesRemovedWhileTheScanRunsStayRemoved) {
   });
 }
 
+TEST_F(DiskStoreTest, WhatIsStoredIsReadableBeforeItsWriteEnds) {
+  with_store([&](DiskStore& store) -> asio::awaitable<void> {
+    store.store("meta /a", "{\"status\":200}");
+    store.store("seg /a 0", std::string(100 * kKiB, 's'));
+    // Nothing has been awaited since: the writes have not even begun.
+    EXPECT_EQ(co_await store.load("meta /a"), std::optional<std::string>("{\"status\":200}"));
+    std::string into(100 * kKiB, '\0');
+    EXPECT_TRUE(co_await store.read("seg /a 0", std::as_writable_bytes(std::span(into))));
+    EXPECT_EQ(into, std::string(100 * kKiB, 's'));
+    // The latest write of a key is the one read.
+    store.store("meta /a", "{\"status\":404}");
+    EXPECT_EQ(co_await store.load("meta /a"), std::optional<std::string>("{\"status\":404}"));
+  });
+}
+
 TEST_F(DiskStoreTest, PassingMaxRemovesLeastRecentlyUsedDownToCleaned) {
   // Room for the directories and about ten 64 KiB entries.
   std::uint64_t base = 0;

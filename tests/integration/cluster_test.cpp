@@ -120,6 +120,7 @@ TEST(Cluster, HerdOnAColdObjectFetchesEveryByteOnceForTheWholeCluster) {
             << static_cast<double>(herd_traffic.get_bytes) / static_cast<double>(kHerdSize) << ", "
             << herd_traffic.heads << " HEAD, " << herd_traffic.gets << " GETs, " << herd_seconds
             << " s; one client alone: " << alone_seconds << " s\n";
+  if (::testing::Test::HasFailure()) std::cout << cluster.logs();
 }
 
 TEST(Cluster, PeerStreamsASegmentBeforeItsOwnerHasAllOfIt) {
