@@ -1,8 +1,8 @@
 // UpstreamResponse: one response being read from an upstream connection, the header first and then
 // the body in pieces straight into the caller's buffers, so no body is held whole unless the
-// caller asks for a small one that way (read_rest). When the
-// body has been read to its end on a keep-alive exchange the connection returns to the pool;
-// otherwise (an abandoned or broken exchange) it is closed. Read failures are UpstreamErrors.
+// caller asks for a small one that way (read_rest). When the body has been read to its end on a
+// keep-alive exchange the connection returns to the pool; otherwise (an abandoned or broken
+// exchange) it is closed. Read failures are UpstreamErrors.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -48,12 +48,25 @@ class DiskStoreTest : public ::testing::Test {
                std::move(test));
   }
 
+  // Leaves kSlowScanEntries small entries, named small_entry(i), in the directory: enough that
+  // the next store's start-up scan is still going while a test acts on that store.
+  static constexpr int kSlowScanEntries = 1000;
+  static std::string small_entry(int i) { return "small " + std::to_string(i); }
+  void fill_for_a_slow_scan();
+
   asio::io_context io_;
   test::TempDir dir_;
 };
 
 asio::awaitable<void> settle(DiskStore& store) {
   co_await store.drain(std::chrono::steady_clock::now() + 10s);
+}
+
+void DiskStoreTest::fill_for_a_slow_scan() {
+  with_store([](DiskStore& store) -> asio::awaitable<void> {
+    for (int i = 0; i < kSlowScanEntries; ++i) store.store(small_entry(i), "s");
+    co_await settle(store);
+  });
 }
 
 TEST_F(DiskStoreTest, StoredEntriesSurviveReopening) {
@@ -99,11 +112,7 @@ TEST_F(DiskStoreTest, UsageIsWhatTheDirectoryOccupies) {
 
 TEST_F(DiskStoreTest, DirectoriesWrittenWhileTheScanRunsAreCounted) {
   auto fresh = [](int i) { return "fresh " + std::to_string(i); };
-  with_store([&](DiskStore& store) -> asio::awaitable<void> {
-    // Enough entries that the scan is still going when the fresh entries are written.
-    for (int i = 0; i < 1000; ++i) store.store("old " + std::to_string(i), "o");
-    co_await settle(store);
-  });
+  fill_for_a_slow_scan();
   for (int i = 0; i < 20; ++i) {
     char subdir[3];
     std::snprintf(subdir, sizeof subdir, "%02x", EntryFiles::subdirectory_of(entry_id(fresh(i))));
@@ -117,18 +126,16 @@ TEST_F(DiskStoreTest, DirectoriesWrittenWhileTheScanRunsAreCounted) {
 }
 
 TEST_F(DiskStoreTest, EntriesRemovedWhileTheScanRunsStayRemoved) {
-  auto old = [](int i) { return "old " + std::to_string(i); };
-  with_store([&](DiskStore& store) -> asio::awaitable<void> {
-    for (int i = 0; i < 1000; ++i) store.store(old(i), "o");
-    co_await settle(store);
-  });
+  fill_for_a_slow_scan();
   with_store([&](DiskStore& store) -> asio::awaitable<void> {
     // While the scan is listing them, some before and some after it reaches them.
-    for (int i = 0; i < 1000; i += 4) store.remove(old(i));
+    for (int i = 0; i < kSlowScanEntries; i += 4) store.remove(small_entry(i));
     co_await settle(store);
     EXPECT_EQ(store.entries(), 750u);
     EXPECT_EQ(store.usage(), test::disk_usage(dir_.path()));
-    for (int i = 0; i < 1000; i += 4) EXPECT_FALSE(store.may_hold(old(i))) << old(i);
+    for (int i = 0; i < kSlowScanEntries; i += 4) {
+      EXPECT_FALSE(store.may_hold(small_entry(i))) << small_entry(i);
+    }
   });
 }
 
@@ -206,10 +213,9 @@ TEST_F(DiskStoreTest, RecencyOrderSurvivesARestart) {
 // Promotion to memory is decided by the reads an entry had; one read before the start-up scan
 // reaches the entry counts as well.
 TEST_F(DiskStoreTest, AReadBeforeTheScanReachesTheEntryCounts) {
+  fill_for_a_slow_scan();
   with_store([&](DiskStore& store) -> asio::awaitable<void> {
     store.store("hot", std::string(10000, 'h'));
-    // Enough entries that the scan is still going when "hot" is opened.
-    for (int i = 0; i < 1000; ++i) store.store("cold " + std::to_string(i), "c");
     co_await settle(store);
   });
   with_store([&](DiskStore& store) -> asio::awaitable<void> {
