@@ -12,9 +12,15 @@ namespace casserole::http {
 // RFC 9111 §1.2.2: a delta-seconds value too large to represent is taken as 2^31.
 inline constexpr std::int64_t kMaxDeltaSeconds = std::int64_t{1} << 31;
 
+// iequals for two views of the same size.
+bool iequals_same_size(std::string_view a, std::string_view b);
+
 // ASCII case-insensitive equality, which is what field names, tokens and units need; locale
-// independent.
-bool iequals(std::string_view a, std::string_view b);
+// independent. Most comparisons of field names differ in length, so that test is inline: the
+// calls it saves were a tenth of a small response's instructions (callgrind).
+inline bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && iequals_same_size(a, b);
+}
 
 // Removes optional whitespace (SP and HTAB) from both ends.
 std::string_view trim_ows(std::string_view value);

@@ -33,9 +33,13 @@ struct MetaEntry : cache::Cached {
 
 }  // namespace
 
-boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target, Reach reach) {
+MetaPtr ObjectDirectory::held(const std::string& target) {
   auto entry = store_.find<MetaEntry>(meta_key(target));
-  if (entry && entry->valid(Clock::now())) co_return entry->meta;
+  return entry && entry->valid(Clock::now()) ? entry->meta : nullptr;
+}
+
+boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target, Reach reach) {
+  if (MetaPtr meta = held(target)) co_return meta;
   if (reach == Reach::stored) {
     MetaPtr held = co_await from_disk(target);
     co_return held && held->fresh(Clock::now()) ? held : nullptr;

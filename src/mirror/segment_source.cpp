@@ -53,8 +53,16 @@ void check_answer(const upstream::UpstreamResponse& response, const upstream::Ob
 
 std::string SegmentSource::key(const std::string& target, const MetaPtr& meta,
                                std::uint64_t index) const {
-  return "seg " + target + " " + meta->version() + " " + std::to_string(options_.segment_size) +
-         " " + std::to_string(index);
+  // Built in place: a small response computes a few keys, and the temporaries of concatenation
+  // showed in its profile. The numbers are short enough for std::string's inline buffer.
+  const std::string size = std::to_string(options_.segment_size);
+  const std::string number = std::to_string(index);
+  const std::string& version = meta->version();
+  std::string k;
+  k.reserve(7 + target.size() + version.size() + size.size() + number.size());
+  k.append("seg ").append(target).append(" ").append(version).append(" ").append(size);
+  k.append(" ").append(number);
+  return k;
 }
 
 std::uint64_t SegmentSource::length_of(const MetaPtr& meta, std::uint64_t index) const {
@@ -78,6 +86,14 @@ std::shared_ptr<cache::Segment> SegmentSource::usable_for(const std::string& key
   return segment;
 }
 
+std::optional<SegmentSource::Acquired> SegmentSource::held(const std::string& target,
+                                                           const MetaPtr& meta,
+                                                           std::uint64_t index) {
+  auto segment = usable_for(key(target, meta, index), Reach::cluster, true);
+  if (!segment) return std::nullopt;
+  return Acquired{segment, nullptr, segment->source()};
+}
+
 boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::acquire(const std::string& target,
                                                                        const MetaPtr& meta,
                                                                        std::uint64_t index,
@@ -85,7 +101,8 @@ boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::acquire(const std
   std::string k = key(target, meta, index);
   auto owner = owner_of(k, reach);
   // A flight that asks the owner must not be joined by a request answered for a peer.
-  std::string flight = owner ? k + " via " + *owner : k;
+  const std::string via_owner = owner ? k + " via " + *owner : std::string();
+  const std::string& flight = owner ? via_owner : k;
   for (;;) {
     if (auto segment = usable_for(k, reach, true)) {
       co_return Acquired{segment, nullptr, segment->source()};

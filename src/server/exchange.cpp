@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <system_error>
 
 #include "http/header_util.hpp"
@@ -59,33 +60,48 @@ const std::string& date_now() {
   return cached.text;
 }
 
-// The header's bytes. Written out here rather than by Beast's serializer, which took a fifth of
-// a small response's instructions (callgrind) iterating its buffer sequences piece by piece.
-std::string serialized(const Exchange::Head& head, std::initializer_list<Field> added) {
+// Writes the header's bytes into `out`, whose capacity a connection reuses from one response to
+// the next. Written out here rather than by Beast's serializer, which took a fifth of a small
+// response's instructions (callgrind) iterating its buffer sequences piece by piece; copied into
+// a buffer sized once, since growing a string piece by piece took another 6%.
+void serialize(const Exchange::Head& head, std::initializer_list<Field> added, std::string& out) {
   std::string_view reason = head.reason;
   if (reason.empty()) reason = http::obsolete_reason(static_cast<http::status>(head.status));
-  std::size_t size = 32 + reason.size();
-  for (const auto& [name, value] : head.fields) size += name.size() + value.size() + 4;
-  for (const auto& [name, value] : added) size += name.size() + value.size() + 4;
-  std::string out;
-  out.reserve(size);
-  out.append("HTTP/1.1 ").append(std::to_string(head.status)).append(" ").append(reason);
-  out.append("\r\n");
-  const auto append = [&](std::string_view name, std::string_view value) {
-    out.append(name).append(": ").append(value).append("\r\n");
-  };
+  const std::string status = std::to_string(head.status);
   // An added field replaces one of the same name.
-  for (const auto& [name, value] : head.fields) {
-    bool replaced = std::any_of(added.begin(), added.end(), [&](const Field& field) {
+  const auto replaced = [&](std::string_view name) {
+    return std::any_of(added.begin(), added.end(), [&](const Field& field) {
       return !field.second.empty() && casserole::http::iequals(field.first, name);
     });
-    if (!replaced) append(name, value);
+  };
+  std::size_t size = 9 + status.size() + 1 + reason.size() + 2 + 2;
+  for (const auto& [name, value] : head.fields) size += name.size() + value.size() + 4;
+  for (const auto& [name, value] : added) size += name.size() + value.size() + 4;
+  out.resize(size);
+  char* end = out.data();
+  const auto put = [&](std::string_view piece) {
+    std::memcpy(end, piece.data(), piece.size());
+    end += piece.size();
+  };
+  const auto put_field = [&](std::string_view name, std::string_view value) {
+    put(name);
+    put(": ");
+    put(value);
+    put("\r\n");
+  };
+  put("HTTP/1.1 ");
+  put(status);
+  put(" ");
+  put(reason);
+  put("\r\n");
+  for (const auto& [name, value] : head.fields) {
+    if (!replaced(name)) put_field(name, value);
   }
   for (const auto& [name, value] : added) {
-    if (!value.empty()) append(name, value);
+    if (!value.empty()) put_field(name, value);
   }
-  out.append("\r\n");
-  return out;
+  put("\r\n");
+  out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 }  // namespace
@@ -101,14 +117,20 @@ boost::asio::awaitable<void> Exchange::write(auto buffers) {
   stream_.expires_never();
 }
 
-boost::asio::awaitable<void> Exchange::write_header(const Head& head, HeaderSend when) {
+void Exchange::hold_header(const Head& head) {
   keep_alive_ = keep_alive_ && request().keep_alive();
   status_ = head.status;
-  held_header_ = serialized(head, {{"Date", date_now()},
-                                   {kSourceField, source_},
-                                   {"Connection", keep_alive_ ? "keep-alive" : "close"}});
+  serialize(head,
+            {{"Date", date_now()},
+             {kSourceField, source_},
+             {"Connection", keep_alive_ ? "keep-alive" : "close"}},
+            held_header_);
   header_sent_ = true;
-  if (when == HeaderSend::now) co_await finish();
+}
+
+boost::asio::awaitable<void> Exchange::write_header(const Head& head) {
+  hold_header(head);
+  co_await finish();
 }
 
 boost::asio::awaitable<void> Exchange::finish() {
@@ -175,7 +197,7 @@ boost::asio::awaitable<void> Exchange::send_error(unsigned status, std::string_v
                                                   const upstream::HeaderList& fields) {
   const std::string body = error_body(status, why);
   const Head error = error_head(status, body, fields);
-  co_await write_header(error, HeaderSend::with_body);
+  hold_header(error);
   if (!head()) co_await write_body(body);
   co_await finish();
 }

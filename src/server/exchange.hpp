@@ -44,11 +44,12 @@ class Exchange {
   // A request field's value, empty when absent.
   std::string_view field(std::string_view name) const;
 
-  // Adds Date, the source field and Connection handling, then sends the header; with_body holds
-  // it back until the first body bytes, which go out with it in one write (a small response,
-  // one packet), or until finish().
-  enum class HeaderSend { now, with_body };
-  boost::asio::awaitable<void> write_header(const Head& head, HeaderSend when = HeaderSend::now);
+  // Adds Date, the source field and Connection handling to the header and holds it back until
+  // the first body bytes, which go out with it in one write (a small response, one packet), or
+  // until finish().
+  void hold_header(const Head& head);
+  // hold_header(), then finish(): the header goes out now.
+  boost::asio::awaitable<void> write_header(const Head& head);
   // Sends a header still held back. The session calls it after each handler.
   boost::asio::awaitable<void> finish();
   boost::asio::awaitable<void> write_body(std::span<const std::byte> bytes);

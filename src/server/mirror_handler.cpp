@@ -35,7 +35,7 @@ RequestFacts facts_of(const Exchange& exchange) {
 // Our copy was fetched without any of the fields the object varies on; a request that sends one
 // of them may want another variant.
 bool wants_another_variant(const Exchange& exchange, const upstream::ObjectMeta& meta) {
-  auto fields = meta.vary_fields();
+  const auto& fields = meta.vary_fields();
   return std::any_of(fields.begin(), fields.end(),
                      [&](const std::string& name) { return !exchange.field(name).empty(); });
 }
@@ -45,7 +45,8 @@ bool wants_another_variant(const Exchange& exchange, const upstream::ObjectMeta&
 boost::asio::awaitable<void> MirrorHandler::serve(Exchange& exchange) {
   const std::string target(exchange.target());
   for (int attempt = 0;; ++attempt) {
-    mirror::MetaPtr meta = co_await directory_.lookup(target);
+    mirror::MetaPtr meta = directory_.held(target);
+    if (!meta) meta = co_await directory_.lookup(target);
     if (!meta->cacheable() || wants_another_variant(exchange, *meta)) {
       co_return co_await passthrough_.relay(exchange);
     }
@@ -85,13 +86,15 @@ boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mi
   // Held and handed to stream_range, so it cannot be evicted while the header goes out.
   std::optional<mirror::SegmentSource::Acquired> first_segment;
   if (!plan.parts.empty()) {
-    const auto& first = plan.parts.front();
-    first_segment = co_await segments_.acquire(target, meta, first.first / size);
-    co_await await_byte(*first_segment, first.first % size);
+    const std::uint64_t index = plan.parts.front().first / size;
+    const std::uint64_t offset = plan.parts.front().first % size;
+    first_segment = segments_.held(target, meta, index);
+    if (!first_segment) first_segment = co_await segments_.acquire(target, meta, index);
+    if (!has_byte(*first_segment, offset)) co_await await_byte(*first_segment, offset);
   }
   if (plan.parts.empty()) exchange.note_source(cache::Source::memory);
   const Exchange::Head head{plan.status, std::move(plan.headers)};
-  co_await exchange.write_header(head, Exchange::HeaderSend::with_body);
+  exchange.hold_header(head);
 
   for (const auto& part : plan.parts) {
     if (!part.prefix.empty()) co_await exchange.write_body(part.prefix);

@@ -54,7 +54,7 @@ Exchange::Head ok_head(std::string_view type, std::uint64_t length) {
 
 boost::asio::awaitable<void> send_json(Exchange& exchange, const std::string& body) {
   const Exchange::Head head = ok_head("application/json", body.size());
-  co_await exchange.write_header(head, Exchange::HeaderSend::with_body);
+  exchange.hold_header(head);
   co_await exchange.write_body(body);
 }
 
@@ -137,7 +137,7 @@ boost::asio::awaitable<void> PeeringHandler::send_segment(Exchange& exchange,
   std::uint64_t length = length_of(acquired);
   exchange.note_source(acquired.source);
   const Exchange::Head head = ok_head("application/octet-stream", length);
-  co_await exchange.write_header(head, Exchange::HeaderSend::with_body);
+  exchange.hold_header(head);
   co_await server::send_segment(exchange, acquired, 0, length);
 }
 

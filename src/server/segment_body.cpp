@@ -8,9 +8,13 @@ std::uint64_t length_of(const mirror::SegmentSource::Acquired& acquired) {
   return acquired.file ? acquired.file->payload_size : acquired.segment->size();
 }
 
+bool has_byte(const mirror::SegmentSource::Acquired& acquired, std::uint64_t offset) {
+  return !acquired.segment || acquired.segment->filled() > offset;
+}
+
 boost::asio::awaitable<void> await_byte(const mirror::SegmentSource::Acquired& acquired,
                                         std::uint64_t offset) {
-  if (!acquired.segment) co_return;
+  if (has_byte(acquired, offset)) co_return;
   co_await acquired.segment->wait_beyond(offset);
   if (acquired.segment->filled() <= offset) std::rethrow_exception(acquired.segment->failure());
 }
@@ -25,7 +29,7 @@ boost::asio::awaitable<void> send_segment(Exchange& exchange,
   cache::Segment& segment = *acquired.segment;
   std::uint64_t position = from;
   while (position < to) {
-    co_await await_byte(acquired, position);
+    if (!has_byte(acquired, position)) co_await await_byte(acquired, position);
     std::uint64_t end = std::min<std::uint64_t>(segment.filled(), to);
     co_await exchange.write_body({segment.data() + position, end - position});
     position = end;

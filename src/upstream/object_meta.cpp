@@ -68,6 +68,11 @@ ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
   auto remaining = meta.freshness_.lifetime - meta.freshness_.initial_age;
   meta.reason_ = refusal(meta, http::parse_cache_control(cache_control), remaining, min_ttl);
   meta.cacheable_ = meta.reason_.empty();
+  const std::string length = meta.length_ ? std::to_string(*meta.length_) : "?";
+  meta.version_ = meta.etag_ && !meta.etag_->weak ? "e" + meta.etag_->opaque + "/" + length
+                                                  : "m" + meta.last_modified_ + "/" + length;
+  const std::string vary = joined_values(meta.headers_, "Vary");
+  for (std::string_view name : http::split_list(vary)) meta.vary_fields_.emplace_back(name);
   return meta;
 }
 
@@ -108,19 +113,6 @@ std::chrono::seconds ObjectMeta::remaining_freshness(Clock::time_point now) cons
 bool ObjectMeta::may_serve_stale() const {
   auto cc = http::parse_cache_control(joined_values(headers_, "Cache-Control"));
   return !cc.must_revalidate && !cc.proxy_revalidate && !cc.no_cache;
-}
-
-std::vector<std::string> ObjectMeta::vary_fields() const {
-  std::vector<std::string> out;
-  std::string vary = joined_values(headers_, "Vary");
-  for (std::string_view name : http::split_list(vary)) out.emplace_back(name);
-  return out;
-}
-
-std::string ObjectMeta::version() const {
-  std::string length = length_ ? std::to_string(*length_) : "?";
-  if (etag_ && !etag_->weak) return "e" + etag_->opaque + "/" + length;
-  return "m" + last_modified_ + "/" + length;
 }
 
 HeaderList ObjectMeta::fetch_conditions() const {

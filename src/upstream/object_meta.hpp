@@ -48,11 +48,11 @@ class ObjectMeta {
   // says must-revalidate, proxy-revalidate or no-cache.
   bool may_serve_stale() const;
   // Field names listed in Vary: a request carrying any of them wants a variant we did not fetch.
-  std::vector<std::string> vary_fields() const;
+  const std::vector<std::string>& vary_fields() const { return vary_fields_; }
 
   // Identity of this representation, part of every segment key: a new version never meets the
   // old version's segments.
-  std::string version() const;
+  const std::string& version() const { return version_; }
   // Conditions for a ranged GET: fail (412) rather than return bytes of another version.
   HeaderList fetch_conditions() const;
   // Conditions for a revalidating HEAD: 304 when the stored version is still current.
@@ -70,6 +70,10 @@ class ObjectMeta {
   Clock::time_point response_time_;
   bool cacheable_ = false;
   std::string reason_;
+  // Derived once when built: every request for the object asks for them, and deriving them per
+  // request showed in the profile of small responses.
+  std::string version_;
+  std::vector<std::string> vary_fields_;
 };
 
 }  // namespace casserole::upstream

@@ -217,6 +217,29 @@ TEST_F(MirrorTest, InvalidateForgetsTheMetadata) {
   EXPECT_EQ(fields_of("HEAD", "If-None-Match"), (std::vector<std::string>{"", ""}));
 }
 
+TEST_F(MirrorTest, HeldMetadataIsWhatALookupWouldAnswerWithoutAsking) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    EXPECT_EQ(directory_.held(kTarget), nullptr);
+    auto meta = co_await directory_.lookup(kTarget);
+    EXPECT_EQ(directory_.held(kTarget), meta);
+    directory_.invalidate(kTarget);
+    EXPECT_EQ(directory_.held(kTarget), nullptr);
+  });
+  EXPECT_EQ(origin_.count("HEAD"), 1u);
+}
+
+TEST_F(MirrorTest, StaleMetadataIsNotHeld) {
+  OriginObject stale_on_arrival = object(2500);
+  stale_on_arrival.cache_control = "max-age=0";
+  origin_.objects()[kTarget] = stale_on_arrival;
+  ObjectDirectory directory(store_, nullptr, client_, -1h);
+  run([&]() -> asio::awaitable<void> {
+    co_await directory.lookup(kTarget);
+    EXPECT_EQ(directory.held(kTarget), nullptr);
+  });
+}
+
 TEST_F(MirrorTest, RefusalIsRememberedWhileFresh) {
   origin_.objects()[kTarget] = object(2500);
   run([&]() -> asio::awaitable<void> {
@@ -283,6 +306,20 @@ TEST_F(MirrorTest, CompleteSegmentComesFromMemory) {
     auto second = co_await source_.acquire(kTarget, meta, 0);
     EXPECT_EQ(second.source, cache::Source::memory);
     EXPECT_EQ(second.segment, first.segment);
+  });
+  EXPECT_EQ(origin_.count("GET"), 1u);
+}
+
+TEST_F(MirrorTest, HeldSegmentIsTheOneInMemory) {
+  origin_.objects()[kTarget] = object(2500);
+  run([&]() -> asio::awaitable<void> {
+    auto meta = co_await directory_.lookup(kTarget);
+    EXPECT_FALSE(source_.held(kTarget, meta, 0));
+    auto first = co_await source_.acquire(kTarget, meta, 0);
+    auto held = source_.held(kTarget, meta, 0);
+    EXPECT_EQ(held ? held->segment : nullptr, first.segment);
+    EXPECT_FALSE(source_.held(kTarget, meta, 1));
+    co_await read_all(first.segment);
   });
   EXPECT_EQ(origin_.count("GET"), 1u);
 }
