@@ -206,6 +206,25 @@ TEST(Mirror, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(client.connections_opened(), 1);
 }
 
+// A client that reads slower than the node sends fills the socket's buffer, so each segment goes
+// out in many partial writes; the connection then serves the next request.
+TEST(Mirror, SlowReaderGetsExactBytesAndKeepsItsConnection) {
+  NginxMirror mirror;
+  const std::uint64_t size = 24 * kMiB + 7;
+  auto path = mirror.put("slow.bin", 12, size);
+  ASSERT_EQ(get(mirror.url(path)).status, 200);
+
+  HttpClient client;
+  for (int i = 0; i < 2; ++i) {
+    Response response = client.perform(
+        Request{.url = mirror.url(path), .keep_body = false, .max_bytes_per_second = 32 * kMiB});
+    ASSERT_EQ(response.status, 200) << response.error;
+    EXPECT_EQ(response.header("X-Casserole-Source"), "memory");
+    EXPECT_EQ(response.body_sha256, pattern_sha256(12, 0, size));
+  }
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
 TEST(Mirror, UpstreamErrorsArePassedOnAsTheyAre) {
   NginxMirror mirror;
   Response missing = get(mirror.url("/does-not-exist"));

@@ -34,6 +34,8 @@ struct Request {
   bool keep_body = true;                      // false: only body_size and body_sha256 are kept
   // Ends the transfer (curl_code CURLE_WRITE_ERROR) once this many body bytes have arrived.
   std::optional<std::uint64_t> abort_after_bytes{};
+  // Reads no faster than this many bytes per second; 0: as fast as it can.
+  std::uint64_t max_bytes_per_second = 0;
   long timeout_ms = 30000;
   std::string ca_file{};  // trust anchors for https; empty: the system's
 };
