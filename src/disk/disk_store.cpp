@@ -87,7 +87,8 @@ boost::asio::awaitable<void> DiskStore::index_existing() {
 }
 
 bool DiskStore::may_hold(const std::string& key) const {
-  return !indexed_ || index_.contains(entry_id(key));
+  const std::uint64_t id = entry_id(key);
+  return !indexed_ || index_.contains(id) || pending_.contains(id);
 }
 
 std::optional<unsigned> DiskStore::earlier_reads(const std::string& key) const {

@@ -49,7 +49,8 @@ class DiskStore {
   DiskStore(const DiskStore&) = delete;
   DiskStore& operator=(const DiskStore&) = delete;
 
-  // False only when the entry is known not to be on disk.
+  // False only when the entry is known not to be on disk; an entry being written may be held,
+  // since load() and read() answer from its payload.
   bool may_hold(const std::string& key) const;
   // How often the entry was read before, when the index knows it.
   std::optional<unsigned> earlier_reads(const std::string& key) const;

@@ -154,6 +154,20 @@ TEST_F(DiskStoreTest, WhatIsStoredIsReadableBeforeItsWriteEnds) {
   });
 }
 
+// Callers ask may_hold() before they load or read: an entry being written must pass that test
+// too, or its readers go to the upstream (seen as a second HEAD in the cluster herd test).
+TEST_F(DiskStoreTest, WhatIsBeingWrittenMayBeHeld) {
+  with_store([&](DiskStore& store) -> asio::awaitable<void> {
+    co_await settle(store);
+    EXPECT_TRUE(store.indexed()) << "before the scan ends, may_hold() answers yes to all";
+    EXPECT_FALSE(store.may_hold("meta /a"));
+    store.store("meta /a", "{\"status\":200}");
+    EXPECT_TRUE(store.may_hold("meta /a"));
+    store.remove("meta /a");
+    EXPECT_FALSE(store.may_hold("meta /a"));
+  });
+}
+
 TEST_F(DiskStoreTest, PassingMaxRemovesLeastRecentlyUsedDownToCleaned) {
   // Room for the directories and about ten 64 KiB entries.
   std::uint64_t base = 0;
