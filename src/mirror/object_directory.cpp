@@ -41,8 +41,8 @@ MetaPtr ObjectDirectory::held(const std::string& target) {
 boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target, Reach reach) {
   if (MetaPtr meta = held(target)) co_return meta;
   if (reach == Reach::stored) {
-    MetaPtr held = co_await from_disk(target);
-    co_return held && held->fresh(Clock::now()) ? held : nullptr;
+    MetaPtr stored = co_await from_disk(target);
+    co_return stored && stored->fresh(Clock::now()) ? stored : nullptr;
   }
   // A lookup that asks the owner must not be joined by one answering for a peer: two nodes
   // that each think the other owns the object would wait on each other.

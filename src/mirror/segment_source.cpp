@@ -75,23 +75,21 @@ std::optional<std::string> SegmentSource::owner_of(const std::string& key, Reach
   return peers_->peers().owner(key);
 }
 
-std::shared_ptr<cache::Segment> SegmentSource::usable_for(const std::string& key, Reach reach,
-                                                          bool hit) {
+std::optional<SegmentSource::Acquired> SegmentSource::in_memory(const std::string& key, Reach reach,
+                                                                bool hit) {
   auto segment = hit ? store_.find<cache::Segment>(key) : store_.peek<cache::Segment>(key);
-  if (!usable(segment)) return nullptr;
+  if (!usable(segment)) return std::nullopt;
   if (reach != Reach::cluster && segment->state() == cache::Segment::State::filling &&
       asking_owner_.contains(key)) {
-    return nullptr;
+    return std::nullopt;
   }
-  return segment;
+  return Acquired{segment, nullptr, segment->source()};
 }
 
 std::optional<SegmentSource::Acquired> SegmentSource::held(const std::string& target,
                                                            const MetaPtr& meta,
                                                            std::uint64_t index) {
-  auto segment = usable_for(key(target, meta, index), Reach::cluster, true);
-  if (!segment) return std::nullopt;
-  return Acquired{segment, nullptr, segment->source()};
+  return in_memory(key(target, meta, index), Reach::cluster, true);
 }
 
 boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::acquire(const std::string& target,
@@ -104,9 +102,7 @@ boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::acquire(const std
   const std::string via_owner = owner ? k + " via " + *owner : std::string();
   const std::string& flight = owner ? via_owner : k;
   for (;;) {
-    if (auto segment = usable_for(k, reach, true)) {
-      co_return Acquired{segment, nullptr, segment->source()};
-    }
+    if (auto held = in_memory(k, reach, true)) co_return *held;
     if (reach == Reach::stored) co_return co_await stored(k);
     Acquired acquired =
         co_await flights_.run(flight, [&] { return find_or_fetch(target, meta, index, k, owner); });
@@ -138,9 +134,7 @@ boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::find_or_fetch(
   if (!charge) throw MemoryExhausted("no memory for a segment within the allowed wait");
   // A prefetch may have started the segment while we waited for memory.
   Reach reach = owner ? Reach::cluster : Reach::owner;
-  if (auto segment = usable_for(k, reach, false)) {
-    co_return Acquired{segment, nullptr, segment->source()};
-  }
+  if (auto held = in_memory(k, reach, false)) co_return *held;
   if (owner) {
     co_return Acquired{start(target, meta, index, std::move(*charge), Fill::from_owner, *owner),
                        nullptr, cache::Source::peer};

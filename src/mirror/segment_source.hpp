@@ -77,8 +77,9 @@ class SegmentSource {
   // The owner of a key when it is another node and a client's request may ask it.
   std::optional<std::string> owner_of(const std::string& key, Reach reach) const;
   // A segment in memory that `reach` may use: one being filled by asking its owner is not for
-  // requests answered on a peer's behalf, or two nodes could wait on each other.
-  std::shared_ptr<cache::Segment> usable_for(const std::string& key, Reach reach, bool hit);
+  // requests answered on a peer's behalf, or two nodes could wait on each other. `hit` counts
+  // the lookup for eviction.
+  std::optional<Acquired> in_memory(const std::string& key, Reach reach, bool hit);
   boost::asio::awaitable<Acquired> stored(const std::string& key);
   // The flight behind acquire(): disk, else memory charged and a fetch started (from `owner`
   // when given, else as the owner).
