@@ -131,6 +131,8 @@ HeaderList ObjectMeta::revalidation_conditions() const {
 std::uint64_t ObjectMeta::footprint() const {
   std::uint64_t bytes = sizeof(ObjectMeta);
   for (const auto& [name, value] : headers_) bytes += name.size() + value.size() + 64;
+  bytes += version_.size();
+  for (const auto& name : vary_fields_) bytes += name.size() + 32;
   return bytes;
 }
 
