@@ -7,6 +7,8 @@
 #include <charconv>
 #include <vector>
 
+#include "http/request_target.hpp"
+
 namespace casserole::peering {
 namespace {
 
@@ -71,7 +73,10 @@ std::optional<PeerRequest> parse_request_target(std::string_view target) {
   bool has_index = false;
   bool has_size = false;
   for (auto param : url->params(kLiteralPlus)) {
-    if (param.key == "target" && !has_target && param.has_value && param.value.starts_with('/')) {
+    // Only a target in normal form, as a client's is once admitted: a peer request must not
+    // reach outside the mirrored root either.
+    if (param.key == "target" && !has_target && param.has_value &&
+        http::normalize_target(param.value).target == param.value) {
       request.target = param.value;
       has_target = true;
     } else if (param.key == "index" && !has_index && param.has_value) {

@@ -19,7 +19,8 @@ void expect_round_trip(const PeerRequest& request) {
 }
 
 TEST(PeerProtocol, RequestsRoundTripWhateverTheClientTarget) {
-  for (const char* target : {"/a", "/pool/main/c++/g++_12.deb", "/a b/%20x?y=1&z=2+3#frag",
+  // Targets as a client's are once admitted: normal, whatever their query.
+  for (const char* target : {"/a", "/pool/main/c++/g++_12.deb", "/a%20b/%2520x?y=1&z=2+3%23frag",
                              "/search?q=a%26b&x=%2F", "/%E2%82%AC", "/?", "/&index=3"}) {
     expect_round_trip({PeerRequest::Kind::meta, target, 0, Scope::fetch});
     expect_round_trip({PeerRequest::Kind::meta, target, 0, Scope::stored});
@@ -55,6 +56,8 @@ TEST(PeerProtocol, RejectsAnythingElse) {
            "/_casserole/members?x=1",
            "http://host/_casserole/meta?target=/a",  // not origin-form
            "/_casserole/meta?target=/a%zz",          // bad escape
+           "/_casserole/meta?target=/a/../b",        // not normal: a peer must not climb
+           "/_casserole/meta?target=/%2561",         // not normal: the key is /a
        }) {
     EXPECT_FALSE(parse_request_target(target)) << target;
   }
