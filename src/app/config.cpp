@@ -307,6 +307,25 @@ const std::vector<Option>& options() {
       count_option<unsigned>("read-ahead", "Segments fetched ahead of a reading client",
                              &Config::read_ahead, 0, 64),
       flag_option("access-log", "Log one line per client request", &Config::access_log),
+      value_option<std::size_t>(
+          "max-connections", "COUNT",
+          "Connections each listener serves at once; auto: a third of the open-file limit, at "
+          "most 10000",
+          &Config::max_connections, "count", "use auto or a whole number from 1 to 1000000",
+          [](std::string_view text) -> std::optional<std::size_t> {
+            if (text == "auto") return 0;
+            const auto count = parse_count(text);
+            if (!count || *count < 1 || *count > 1'000'000) return std::nullopt;
+            return static_cast<std::size_t>(*count);
+          },
+          [](const std::size_t& count) {
+            return count == 0 ? std::string("auto") : std::to_string(count);
+          }),
+      duration_option("client-header-timeout",
+                      "Time a client has to send a request header, from its first byte",
+                      &Config::client_header_timeout, milliseconds(1)),
+      duration_option("keepalive-timeout", "Time a kept-alive connection may idle between requests",
+                      &Config::keepalive_timeout, milliseconds(1)),
   };
   return all;
 }

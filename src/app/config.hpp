@@ -37,6 +37,9 @@ struct Config {
   std::string upstream_ca_file;                       // extra PEM bundle to trust; empty: none
   unsigned read_ahead = 4;                            // segments fetched ahead of a reader
   bool access_log = true;
+  std::size_t max_connections = 0;  // per listener; 0: auto, from the open-file limit
+  std::chrono::milliseconds client_header_timeout{10000};  // for a whole request header
+  std::chrono::milliseconds keepalive_timeout{30000};      // idle between requests
 };
 
 // The outcome of parse_config(). Exactly one of these holds:

@@ -1,10 +1,13 @@
 #include "app/node.hpp"
 
+#include <sys/resource.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -72,6 +75,44 @@ std::unique_ptr<disk::DiskStore> open_disk(boost::asio::io_context& io, const Co
   }
 }
 
+// Raises the open-file limit to its hard limit, which the kernel lets any process do, and
+// returns it: every client connection costs a descriptor, and so may its upstream connection, a
+// peer's and a disk file.
+std::uint64_t raise_open_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
+
+// Descriptors kept apart from client connections: etcd, the listeners, the disk index, logs.
+constexpr std::uint64_t kReservedDescriptors = 64;
+constexpr std::uint64_t kMaxAutoConnections = 10000;
+
+server::ServerLimits server_limits(const Config& config) {
+  const std::uint64_t descriptors = raise_open_file_limit();
+  // Up to three descriptors a connection: the client's, an upstream or peer connection, a file.
+  const std::uint64_t fits =
+      std::max<std::uint64_t>(16, (descriptors - std::min(descriptors, kReservedDescriptors)) / 3);
+  std::uint64_t connections = config.max_connections;
+  if (connections == 0) {
+    connections = std::min(fits, kMaxAutoConnections);
+  } else if (connections > fits) {
+    std::cerr << "casserole: --max-connections=" << connections << " may run out of descriptors"
+              << " (the open-file limit is " << descriptors << "); accepting will back off then"
+              << std::endl;
+  }
+  return server::ServerLimits{
+      .max_connections = static_cast<std::size_t>(connections),
+      .header_timeout = config.client_header_timeout,
+      .keepalive_timeout = config.keepalive_timeout,
+  };
+}
+
 // How long a stopping node waits for segments still being written to disk.
 constexpr auto kDrainTime = std::chrono::seconds(5);
 
@@ -136,7 +177,9 @@ void run_node(const Config& config) {
   server::MirrorHandler mirror(directory, segments, passthrough, mirror_options);
   server::ClientHandler clients(mirror, passthrough, config.passthrough);
   server::AccessLog access_log(config.access_log);
-  server::Server server(listen_on(io, config.listen_host, config.listen_port), clients, access_log);
+  const server::ServerLimits limits = server_limits(config);
+  server::Server server(listen_on(io, config.listen_host, config.listen_port), clients, access_log,
+                        limits);
   std::optional<server::PeeringHandler> peering_handler;
   std::optional<server::Server> peering_server;
   if (cluster) {
@@ -145,7 +188,7 @@ void run_node(const Config& config) {
                             mirror_options);
     peering_server.emplace(
         listen_on(io, address.host, static_cast<std::uint16_t>(std::stoul(address.port))),
-        *peering_handler, access_log);
+        *peering_handler, access_log, limits);
   }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -167,7 +210,8 @@ void run_node(const Config& config) {
   });
   boost::asio::co_spawn(io, server.run(), boost::asio::detached);
   std::cerr << "casserole " CASSEROLE_VERSION " listening on " << config.listen_host << ":"
-            << config.listen_port << ", mirroring " << config.mirror_url << std::endl;
+            << config.listen_port << ", mirroring " << config.mirror_url << ", at most "
+            << limits.max_connections << " connections" << std::endl;
   if (cluster) {
     boost::asio::co_spawn(io, peering_server->run(), boost::asio::detached);
     boost::asio::co_spawn(io, cluster->membership.run(), boost::asio::detached);

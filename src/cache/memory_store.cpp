@@ -1,6 +1,7 @@
 #include "cache/memory_store.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace casserole::cache {
 
@@ -37,10 +38,28 @@ boost::asio::awaitable<std::optional<MemoryBudget::Charge>> MemoryStore::charge(
   for (;;) {
     if (make_room(bytes)) co_return budget_->take(bytes);
     if (std::chrono::steady_clock::now() >= deadline) co_return std::nullopt;
+    ask_to_let_go();
     // Memory handed back wakes us at once; a reader merely letting go of an indexed segment makes
     // it evictable without handing anything back, so also look again after a short while.
     co_await budget_->freed().wait_until(
         std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)));
+  }
+}
+
+MemoryStore::Offer::Offer(MemoryStore& store, std::function<void()> let_go)
+    : store_(store),
+      let_go_(std::move(let_go)),
+      position_(store.offers_.insert(store.offers_.end(), this)) {}
+
+MemoryStore::Offer::~Offer() {
+  store_.offers_.erase(position_);
+}
+
+void MemoryStore::ask_to_let_go() {
+  // Stepped past before the call, in case the holder withdraws its offer at once.
+  for (auto it = offers_.begin(); it != offers_.end();) {
+    Offer* offer = *it++;
+    if (!std::exchange(offer->asked_, true)) offer->let_go_();
   }
 }
 

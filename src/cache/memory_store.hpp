@@ -3,12 +3,15 @@
 // A value that someone else still holds (a reader streaming it, a writer filling it) is never
 // chosen for eviction: evicting it would free no memory and, for a filling segment, would let a
 // second fetch of the same bytes start. When nothing can be evicted, charge() waits for memory
-// to be handed back, which is what keeps the bound under load.
+// to be handed back, which is what keeps the bound under load, and asks the holders that wait on
+// something slow (a client that is not reading) to let go, so that no one can pin it for long.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +51,24 @@ class MemoryStore {
   boost::asio::awaitable<std::optional<MemoryBudget::Charge>> charge(
       std::uint64_t bytes, std::chrono::steady_clock::time_point deadline);
 
+  // A holder's standing offer to give its values back, for as long as this object lives: a
+  // charge() that finds no room calls `let_go` once (the holder drops its shared_ptrs soon
+  // after, making them evictable, and acquires them again when it goes on).
+  class Offer {
+   public:
+    Offer(MemoryStore& store, std::function<void()> let_go);
+    Offer(const Offer&) = delete;
+    Offer& operator=(const Offer&) = delete;
+    ~Offer();
+
+   private:
+    friend class MemoryStore;
+    MemoryStore& store_;
+    std::function<void()> let_go_;
+    bool asked_ = false;
+    std::list<Offer*>::iterator position_;
+  };
+
   void insert(const std::string& key, std::shared_ptr<Cached> value);
   void erase(const std::string& key);
 
@@ -57,10 +78,12 @@ class MemoryStore {
 
  private:
   bool make_room(std::uint64_t bytes);
+  void ask_to_let_go();
 
   std::shared_ptr<MemoryBudget> budget_;
   S3FifoPolicy policy_;
   std::unordered_map<std::string, std::shared_ptr<Cached>> entries_;
+  std::list<Offer*> offers_;
 };
 
 }  // namespace casserole::cache

@@ -11,8 +11,10 @@ class ObjectChanged : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The upstream answered a ranged GET with the whole object: serve it by streaming through.
-class RangesIgnored : public std::runtime_error {
+// The upstream's answer to a segment's ranged GET shows the object cannot be served from the
+// cache after all (the whole object instead of the range; private, no-store or Set-Cookie on the
+// part): serve it by streaming through.
+class NotCacheable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

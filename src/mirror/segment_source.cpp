@@ -23,13 +23,17 @@ void check_answer(const upstream::UpstreamResponse& response, const upstream::Ob
                   std::uint64_t first, std::uint64_t last) {
   unsigned status = response.status();
   if (status == 412) throw ObjectChanged("the upstream object changed (412)");
-  if (status == 200) throw RangesIgnored("the upstream answered a ranged GET with 200");
+  if (status == 200) throw NotCacheable("the upstream answered a ranged GET with 200");
   if (status != 206) {
     throw upstream::UpstreamError(
         upstream::UpstreamError::Kind::protocol,
         "unexpected status " + std::to_string(status) + " to a ranged GET");
   }
   upstream::HeaderList headers = response.headers();
+  // The answer actually stored decides, not only what the HEAD said.
+  if (auto forbidden = upstream::storing_forbidden(headers); !forbidden.empty()) {
+    throw NotCacheable("the upstream's answer to a segment says " + forbidden);
+  }
   auto range = http::parse_content_range(upstream::first_value(headers, "Content-Range"));
   if (!range || range->complete_length != meta.length()) {
     throw ObjectChanged("the upstream object's length changed");
@@ -274,7 +278,7 @@ boost::asio::awaitable<void> SegmentSource::fill(std::string target, MetaPtr met
   } catch (const ObjectChanged&) {
     directory_.invalidate(target);
     segment->fail(std::current_exception());
-  } catch (const RangesIgnored& error) {
+  } catch (const NotCacheable& error) {
     directory_.refuse(target, meta, error.what());
     segment->fail(std::current_exception());
   } catch (...) {
@@ -303,6 +307,8 @@ boost::asio::awaitable<void> SegmentSource::from_peer(const std::string& peer, p
     segment.complete();
   } catch (const peering::VersionGone&) {
     changed = true;
+  } catch (const peering::NotCacheable& error) {
+    throw NotCacheable(error.what());
   } catch (const peering::UpstreamFailed&) {
     throw;
   } catch (const peering::PeerUnavailable&) {

@@ -3,12 +3,13 @@
 // readers stream it as it fills; a fetched segment is then written to disk in the background.
 // The fetch pins the object's version (If-Match / If-Unmodified-Since) and checks the answer
 // (206, Content-Range, validators); a mismatch fails the segment with ObjectChanged and drops the
-// object's metadata, so a mixed body is never served. A disk hit is sent from the file; one read
-// before is promoted to memory (a large object's only into unused memory), which is how hot
-// segments end up there.
-// Read-ahead opens (and so verifies) disk segments ahead of their reader.
-// In a cluster a segment missing here comes from its owner node, streamed on to readers as it
-// arrives, and is kept in a bounded share of memory; an owner that fails or stalls is replaced
+// object's metadata, so a mixed body is never served; an answer that ignores the range or forbids
+// storing it (private, no-store, Set-Cookie) fails it with NotCacheable, stores nothing and marks
+// the object not cacheable, so it is streamed through from then on. A disk hit is sent from the
+// file; one read before is promoted to memory (a large object's only into unused memory), which is
+// how hot segments end up there. Read-ahead opens (and so verifies) disk segments ahead of their
+// reader. In a cluster a segment missing here comes from its owner node, streamed on to readers as
+// it arrives, and is kept in a bounded share of memory; an owner that fails or stalls is replaced
 // by the upstream for the rest of the segment. The owner itself first asks the previous owner
 // for a stored copy, then the upstream, and keeps what it fetched on disk.
 #pragma once
@@ -70,6 +71,8 @@ class SegmentSource {
                               std::uint64_t index) const;
 
   std::uint64_t segment_size() const { return options_.segment_size; }
+  // For readers that offer to let go of a segment while their client is slow.
+  cache::MemoryStore& memory() { return store_; }
 
  private:
   std::string key(const std::string& target, const MetaPtr& meta, std::uint64_t index) const;

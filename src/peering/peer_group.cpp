@@ -82,7 +82,12 @@ boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::a
     failure = error.what();
   }
   if (response && response->status() == 404 && request.scope == Scope::stored) co_return nullptr;
-  if (response && response->status() == 412) throw VersionGone(about(peer, "412"));
+  if (response && response->status() == 412) {
+    if (auto why = response->message()[kNotCacheableField]; !why.empty()) {
+      throw NotCacheable(std::string(why));
+    }
+    throw VersionGone(about(peer, "412"));
+  }
   if (response && response->message().count(kUpstreamFailedField) > 0) {
     bool timeout = response->message()[kUpstreamFailedField] == "timeout";
     throw UpstreamFailed(timeout ? upstream::UpstreamError::Kind::timeout

@@ -45,6 +45,13 @@ class VersionGone : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The peer found the object not cacheable when it fetched the segment (the upstream's answer
+// forbids storing it, or ignored the range); what() says why. Not the peer's fault either.
+class NotCacheable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class PeerGroup {
  public:
   // `options` bound connecting to and waiting on a peer.

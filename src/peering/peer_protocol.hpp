@@ -11,7 +11,9 @@
 // `&scope=stored` asks only for what the node holds (404 when it holds nothing); without it the
 // node may fetch from the upstream itself. The asked node never asks a third node on a peer's
 // behalf except for a stored copy, which cannot ask further: a request travels one hop.
-// With a cluster secret every request carries it in X-Casserole-Secret.
+// With a cluster secret every request carries it in X-Casserole-Secret. A 412 that carries
+// X-Casserole-Not-Cacheable says the asked node found the object not cacheable when it fetched
+// the segment (the field says why): the asker serves it by streaming through.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,7 @@ inline constexpr std::string_view kMetaField = "X-Casserole-Meta";
 // "failed"): the upstream failed, not the peer, so the asker passes the failure on instead of
 // suspecting the peer.
 inline constexpr std::string_view kUpstreamFailedField = "X-Casserole-Upstream-Failed";
+inline constexpr std::string_view kNotCacheableField = "X-Casserole-Not-Cacheable";
 
 // How far the asked node may go for what it lacks.
 enum class Scope { fetch, stored };
@@ -41,7 +44,8 @@ struct PeerRequest {
 };
 
 std::string request_target(const PeerRequest& request);
-// nullopt for anything that is not a well-formed peering request.
+// nullopt for anything that is not a well-formed peering request, one whose target is not in
+// normal form (http/request_target.hpp) included.
 std::optional<PeerRequest> parse_request_target(std::string_view target);
 
 // In constant time, so that the secret cannot be guessed byte by byte from response times.

@@ -7,7 +7,8 @@
 namespace casserole::server {
 
 void AccessLog::record(std::string_view client, std::string_view method, std::string_view target,
-                       const Exchange& exchange, std::chrono::steady_clock::duration took) const {
+                       const Exchange& exchange, std::chrono::steady_clock::duration took,
+                       std::string_view failure) const {
   if (!enabled_) return;
   std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -21,7 +22,9 @@ void AccessLog::record(std::string_view client, std::string_view method, std::st
   std::string line;
   line.append(when).append(" ").append(client).append(" \"").append(method).append(" ");
   line.append(target).append(tail);
-  line.append(exchange.source().empty() ? "-" : exchange.source()).append("\n");
+  line.append(exchange.source().empty() ? "-" : exchange.source());
+  if (!failure.empty()) line.append(" \"").append(failure).append("\"");
+  line.append("\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

@@ -6,10 +6,6 @@ namespace casserole::server {
 
 boost::asio::awaitable<void> ClientHandler::handle(Exchange& exchange) {
   const auto& request = exchange.request();
-  if (exchange.target().empty() || exchange.target().front() != '/') {
-    exchange.close_after();
-    co_return co_await exchange.send_error(400, "request target must be an absolute path");
-  }
   RouteFacts facts{
       .method = request.method_string(),
       .target = exchange.target(),

@@ -1,5 +1,6 @@
-// ClientHandler: the client listener's requests. A target that is not an absolute path is a 400;
-// what route() lets the cache answer goes to the mirror, everything else is passed through.
+// ClientHandler: the client listener's requests, admitted already (request_gate: the target is
+// in normal form): what route() lets the cache answer goes to the mirror, everything else is
+// passed through.
 #pragma once
 
 #include <string>

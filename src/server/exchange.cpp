@@ -4,16 +4,19 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
-
-#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <system_error>
+#include <utility>
 
 #include "http/header_util.hpp"
 #include "http/http_date.hpp"
@@ -22,8 +25,6 @@ namespace casserole::server {
 namespace http = boost::beast::http;
 namespace {
 
-// A client that takes no bytes for this long is gone; its buffers are needed by others.
-constexpr auto kWriteTimeout = std::chrono::seconds(60);
 constexpr const char* kSourceField = "X-Casserole-Source";
 
 using Field = std::pair<std::string_view, std::string_view>;
@@ -112,15 +113,20 @@ std::string_view Exchange::field(std::string_view name) const {
   return it == request().end() ? std::string_view{} : std::string_view(it->value());
 }
 
-boost::asio::awaitable<void> Exchange::write(auto buffers) {
-  // One send first, without the timeout: most responses fit in the socket's buffer, and arming
-  // and cancelling the timer and the reactor around every write was a sixth of a small
-  // response's instructions (callgrind). Only what does not fit waits, with the timeout.
+std::size_t Exchange::write_now(auto buffers) {
   auto& socket = stream_.socket();
   if (!socket.non_blocking()) socket.non_blocking(true);
   boost::system::error_code error;
   const std::size_t sent = socket.write_some(buffers, error);
   if (error && error != boost::asio::error::would_block) throw boost::system::system_error(error);
+  return sent;
+}
+
+boost::asio::awaitable<void> Exchange::write(auto buffers) {
+  // One send first, without the timeout: most responses fit in the socket's buffer, and arming
+  // and cancelling the timer and the reactor around every write was a sixth of a small
+  // response's instructions (callgrind). Only what does not fit waits, with the timeout.
+  const std::size_t sent = write_now(buffers);
   if (sent == boost::asio::buffer_size(buffers)) co_return;
   boost::beast::buffers_suffix<decltype(buffers)> rest(buffers);
   rest.consume(sent);
@@ -162,23 +168,62 @@ boost::asio::awaitable<void> Exchange::write_body(std::string_view text) {
   co_await write_body(std::as_bytes(std::span(text.data(), text.size())));
 }
 
+std::size_t Exchange::write_body_now(std::span<const std::byte> bytes) {
+  std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(held_header_),
+                                                   boost::asio::buffer(bytes.data(), bytes.size())};
+  const std::size_t sent = write_now(buffers);
+  const std::size_t header = std::min(sent, held_header_.size());
+  held_header_.erase(0, header);
+  body_bytes_ += sent - header;
+  return sent - header;
+}
+
+boost::asio::awaitable<bool> Exchange::wait_for_client(
+    std::chrono::steady_clock::time_point deadline) {
+  auto& socket = stream_.socket();
+  interrupted_ = false;
+  // Waiting for the socket is not a stream operation, so the stream's timeout does not cover it.
+  // The watchdog's handler may run after this frame is gone; `alive` tells it.
+  auto alive = std::make_shared<bool>(true);
+  boost::asio::steady_timer watchdog(socket.get_executor(), deadline);
+  watchdog.async_wait(
+      [&socket, alive = std::weak_ptr<bool>(alive)](const boost::system::error_code& ec) {
+        if (!ec && alive.lock()) socket.cancel();
+      });
+  boost::system::error_code ec;
+  co_await socket.async_wait(boost::asio::socket_base::wait_write,
+                             boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  watchdog.cancel();
+  if (!ec) co_return true;
+  if (std::exchange(interrupted_, false)) co_return false;
+  if (std::chrono::steady_clock::now() >= deadline) {
+    throw boost::system::system_error(boost::beast::error::timeout);
+  }
+  throw boost::system::system_error(ec);
+}
+
+void Exchange::interrupt_wait() {
+  interrupted_ = true;
+  boost::system::error_code ignored;
+  stream_.socket().cancel(ignored);
+}
+
+boost::asio::awaitable<void> Exchange::write_interim(const Head& head) {
+  if (request().version() < 11) co_return;
+  std::string interim;
+  serialize(head, {}, interim);
+  co_await write(boost::asio::buffer(interim));
+}
+
 boost::asio::awaitable<void> Exchange::send_file(int fd, std::uint64_t offset,
                                                  std::uint64_t length) {
   co_await finish();
   auto& socket = stream_.socket();
   socket.native_non_blocking(true);
-  // Waiting for the socket is not a stream operation, so the stream's timeout does not cover it.
-  boost::asio::steady_timer watchdog(socket.get_executor());
-  auto arm = [&] {
-    watchdog.expires_after(kWriteTimeout);
-    watchdog.async_wait([&socket](const boost::system::error_code& ec) {
-      if (!ec) socket.cancel();
-    });
-  };
-  arm();
+  auto deadline = std::chrono::steady_clock::now() + kWriteTimeout;
   while (length > 0) {
     // Waiting before each send also lets other sessions run between the sends.
-    co_await socket.async_wait(boost::asio::socket_base::wait_write, boost::asio::use_awaitable);
+    co_await wait_for_client(deadline);
     auto position = static_cast<off_t>(offset);
     ssize_t sent = ::sendfile(socket.native_handle(), fd, &position, length);
     if (sent < 0) {
@@ -189,9 +234,8 @@ boost::asio::awaitable<void> Exchange::send_file(int fd, std::uint64_t offset,
     offset += static_cast<std::uint64_t>(sent);
     length -= static_cast<std::uint64_t>(sent);
     body_bytes_ += static_cast<std::uint64_t>(sent);
-    arm();
+    deadline = std::chrono::steady_clock::now() + kWriteTimeout;
   }
-  watchdog.cancel();
 }
 
 boost::asio::awaitable<void> Exchange::write_chunk(std::span<const std::byte> bytes) {

@@ -10,6 +10,7 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -23,6 +24,9 @@ namespace casserole::server {
 class Exchange {
  public:
   using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+  // A client that takes no bytes for this long is gone; its buffers are needed by others.
+  static constexpr std::chrono::seconds kWriteTimeout{60};
+
   // A response's status line and fields as a handler builds them. An empty reason is the
   // status's standard one.
   struct Head {
@@ -31,14 +35,17 @@ class Exchange {
     std::string reason{};
   };
 
-  Exchange(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer, Parser& parser)
-      : stream_(stream), buffer_(buffer), parser_(parser) {}
+  // `target`: the request's target in normal form (http/request_target.hpp), which is what
+  // handlers serve; the access log shows it too.
+  Exchange(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer, Parser& parser,
+           std::string target = {})
+      : stream_(stream), buffer_(buffer), parser_(parser), target_(std::move(target)) {}
 
   const Parser::value_type& request() const { return parser_.get(); }
   Parser& parser() { return parser_; }
   boost::beast::tcp_stream& stream() { return stream_; }
   boost::beast::flat_buffer& buffer() { return buffer_; }
-  std::string_view target() const { return request().target(); }
+  const std::string& target() const { return target_; }
   bool head() const { return request().method() == boost::beast::http::verb::head; }
   bool has_body() const { return parser_.chunked() || parser_.content_length().value_or(0) > 0; }
   // A request field's value, empty when absent.
@@ -54,6 +61,16 @@ class Exchange {
   boost::asio::awaitable<void> finish();
   boost::asio::awaitable<void> write_body(std::span<const std::byte> bytes);
   boost::asio::awaitable<void> write_body(std::string_view text);
+  // For a body sent from buffers that others may need back while the client is slow: the held
+  // header, then as much of `bytes` as the client takes without waiting. Returns the body bytes
+  // sent.
+  std::size_t write_body_now(std::span<const std::byte> bytes);
+  // Waits until the client can take more bytes. Throws when `deadline` passes first, as a write
+  // that timed out; returns false at once when interrupt_wait() is called meanwhile.
+  boost::asio::awaitable<bool> wait_for_client(std::chrono::steady_clock::time_point deadline);
+  void interrupt_wait();
+  // Interim (1xx) response header, for HTTP/1.1 clients only; the final one follows.
+  boost::asio::awaitable<void> write_interim(const Head& head);
   // Body bytes straight from a file with sendfile(2): no copy through user space. The file's
   // pages are expected in the page cache (a verified read just went through them).
   boost::asio::awaitable<void> send_file(int fd, std::uint64_t offset, std::uint64_t length);
@@ -74,16 +91,19 @@ class Exchange {
 
  private:
   boost::asio::awaitable<void> write(auto buffers);
+  std::size_t write_now(auto buffers);
 
   boost::beast::tcp_stream& stream_;
   boost::beast::flat_buffer& buffer_;
   Parser& parser_;
+  std::string target_;
   bool header_sent_ = false;  // or held back: committed either way
   std::string held_header_;
   bool keep_alive_ = true;
   unsigned status_ = 0;
   std::uint64_t body_bytes_ = 0;
   std::string source_;
+  bool interrupted_ = false;
 };
 
 }  // namespace casserole::server

@@ -63,7 +63,7 @@ boost::asio::awaitable<void> MirrorHandler::serve(Exchange& exchange) {
     } catch (const mirror::ObjectChanged&) {
       // The metadata was dropped when the change was seen; one more try serves the new version.
       if (exchange.header_sent() || attempt > 0) throw;
-    } catch (const mirror::RangesIgnored&) {
+    } catch (const mirror::NotCacheable&) {
       if (exchange.header_sent()) throw;
       stream_through = true;
     }
@@ -126,7 +126,8 @@ boost::asio::awaitable<void> MirrorHandler::stream_range(Exchange& exchange,
     std::uint64_t start = index * size;
     std::uint64_t from = std::max(first, start) - start;
     std::uint64_t to = std::min(last, start + length_of(acquired) - 1) - start + 1;
-    co_await send_segment(exchange, acquired, from, to);
+    co_await send_segment(exchange, acquired, from, to, segments_.memory(),
+                          [&] { return segments_.acquire(target, meta, index); });
   }
 }
 

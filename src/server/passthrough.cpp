@@ -38,6 +38,18 @@ upstream::HeaderList forwarded_fields(const Exchange::Parser::value_type& reques
   return out;
 }
 
+// Early Hints go on to the client as they come; other interim answers are the upstream's
+// business (a 100 answers an Expect this node never sent).
+upstream::UpstreamResponse::InterimSink relay_hints(Exchange& exchange) {
+  return [&exchange](unsigned status,
+                     const upstream::HeaderList& fields) -> boost::asio::awaitable<void> {
+    if (status != 103) co_return;
+    // Named, not a temporary in the co_await: GCC 12 frees such a temporary at a wrong address.
+    const Exchange::Head hints{status, upstream::end_to_end(fields)};
+    co_await exchange.write_interim(hints);
+  };
+}
+
 bool response_has_body(unsigned status, bool head) {
   return !head && status >= 200 && status != 204 && status != 304;
 }
@@ -59,7 +71,8 @@ boost::asio::awaitable<void> Passthrough::relay(Exchange& exchange) {
   if (exchange.has_body()) {
     response = co_await send_with_body(exchange, headers);
   } else {
-    response = co_await upstream_.fetch(exchange.request().method(), exchange.target(), headers);
+    response = co_await upstream_.fetch(exchange.request().method(), exchange.target(), headers, {},
+                                        relay_hints(exchange));
   }
   co_await relay_response(exchange, *response);
 }
@@ -86,18 +99,16 @@ boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> Passthrough:
   co_await http::async_write_header(connection, serializer, guarded);
   if (ec) upstream_write_failed(ec);
 
-  if (exchange.field("Expect").size() > 0 &&
-      casserole::http::iequals(exchange.field("Expect"), "100-continue")) {
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    co_await boost::asio::async_write(exchange.stream(), boost::asio::buffer(kContinue),
-                                      boost::asio::use_awaitable);
+  if (casserole::http::iequals(exchange.field("Expect"), "100-continue")) {
+    const Exchange::Head go_on{100};
+    co_await exchange.write_interim(go_on);
   }
 
   co_await relay_request_body(exchange, connection, request.chunked());
 
   auto response =
       std::make_unique<upstream::UpstreamResponse>(pool, std::move(lease.connection), false);
-  co_await response->read_header();
+  co_await response->read_header(relay_hints(exchange));
   co_return response;
 }
 
@@ -138,15 +149,8 @@ boost::asio::awaitable<void> Passthrough::relay_request_body(Exchange& exchange,
 boost::asio::awaitable<void> Passthrough::relay_response(Exchange& exchange,
                                                          upstream::UpstreamResponse& response) {
   const auto& message = response.message();
-  Exchange::Head head{message.result_int(), {}, std::string(message.reason())};
-  std::string_view connection = message[http::field::connection];
-  for (const auto& field : message) {
-    if (casserole::http::is_hop_by_hop(field.name_string()) ||
-        casserole::http::list_contains(connection, field.name_string())) {
-      continue;
-    }
-    head.fields.emplace_back(field.name_string(), field.value());
-  }
+  Exchange::Head head{message.result_int(), upstream::end_to_end(response.headers()),
+                      std::string(message.reason())};
   bool body = response_has_body(message.result_int(), exchange.head());
   // A body of unknown length is chunked for HTTP/1.1 clients; HTTP/1.0 ones read to the close.
   bool unknown_length = body && !response.content_length();

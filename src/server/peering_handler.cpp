@@ -82,6 +82,11 @@ boost::asio::awaitable<void> PeeringHandler::handle(Exchange& exchange) {
     if (exchange.header_sent()) throw;
     status = 412;
     why = error.what();
+  } catch (const mirror::NotCacheable& error) {
+    if (exchange.header_sent()) throw;
+    status = 412;
+    why = error.what();
+    fields.emplace_back(peering::kNotCacheableField, error.what());
   } catch (const upstream::UpstreamError& error) {
     if (exchange.header_sent()) throw;
     const bool timeout = error.kind() == upstream::UpstreamError::Kind::timeout;
@@ -127,8 +132,10 @@ boost::asio::awaitable<void> PeeringHandler::send_segment(Exchange& exchange,
     co_return co_await exchange.send_error(
         400, "a segment request needs the object's cacheable metadata and an index within it");
   }
-  auto acquired =
-      co_await segments_.acquire(request.target, *meta, request.index, reach_of(request.scope));
+  const auto acquire = [&] {
+    return segments_.acquire(request.target, *meta, request.index, reach_of(request.scope));
+  };
+  auto acquired = co_await acquire();
   if (!acquired.segment && !acquired.file) {
     co_return co_await exchange.send_error(404, "this segment is not held here");
   }
@@ -138,7 +145,7 @@ boost::asio::awaitable<void> PeeringHandler::send_segment(Exchange& exchange,
   exchange.note_source(acquired.source);
   const Exchange::Head head = ok_head("application/octet-stream", length);
   exchange.hold_header(head);
-  co_await server::send_segment(exchange, acquired, 0, length);
+  co_await server::send_segment(exchange, acquired, 0, length, segments_.memory(), acquire);
 }
 
 boost::asio::awaitable<void> PeeringHandler::send_members(Exchange& exchange) {

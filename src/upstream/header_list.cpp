@@ -28,4 +28,12 @@ bool has_field(const HeaderList& headers, std::string_view name) {
   return false;
 }
 
+HeaderList end_to_end(HeaderList headers) {
+  const std::string connection = joined_values(headers, "Connection");
+  std::erase_if(headers, [&](const auto& field) {
+    return http::is_hop_by_hop(field.first) || http::list_contains(connection, field.first);
+  });
+  return headers;
+}
+
 }  // namespace casserole::upstream

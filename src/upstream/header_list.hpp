@@ -17,5 +17,7 @@ std::string joined_values(const HeaderList& headers, std::string_view name);
 // The first value of a field, or empty when absent.
 std::string_view first_value(const HeaderList& headers, std::string_view name);
 bool has_field(const HeaderList& headers, std::string_view name);
+// The end-to-end fields: without the hop-by-hop ones and those Connection names (RFC 9110 §7.6.1).
+HeaderList end_to_end(HeaderList headers);
 
 }  // namespace casserole::upstream

@@ -16,23 +16,12 @@ std::optional<std::uint64_t> parse_length(std::string_view text) {
   return value;
 }
 
-HeaderList end_to_end(HeaderList headers) {
-  std::string connection = joined_values(headers, "Connection");
-  std::erase_if(headers, [&](const auto& field) {
-    return http::is_hop_by_hop(field.first) || http::list_contains(connection, field.first);
-  });
-  return headers;
-}
-
 // Why an object may not be cached, or empty when it may.
-std::string refusal(const ObjectMeta& meta, const http::CacheControl& cc,
-                    std::chrono::seconds remaining, std::chrono::seconds min_ttl) {
+std::string refusal(const ObjectMeta& meta, std::chrono::seconds remaining,
+                    std::chrono::seconds min_ttl) {
   if (meta.status() != 200) return "status " + std::to_string(meta.status());
   if (!meta.length()) return "no Content-Length";
-  if (cc.no_store) return "no-store";
-  if (cc.is_private) return "private";
-  if (has_field(meta.headers(), "Set-Cookie")) return "Set-Cookie";
-  if (http::list_contains(joined_values(meta.headers(), "Vary"), "*")) return "Vary: *";
+  if (auto forbidden = storing_forbidden(meta.headers()); !forbidden.empty()) return forbidden;
   if (http::iequals(first_value(meta.headers(), "Accept-Ranges"), "none")) return "no ranges";
   if (!(meta.etag() && !meta.etag()->weak) && meta.last_modified().empty()) {
     return "no validator";
@@ -42,6 +31,15 @@ std::string refusal(const ObjectMeta& meta, const http::CacheControl& cc,
 }
 
 }  // namespace
+
+std::string storing_forbidden(const HeaderList& headers) {
+  const auto cc = http::parse_cache_control(joined_values(headers, "Cache-Control"));
+  if (cc.no_store) return "no-store";
+  if (cc.is_private) return "private";
+  if (has_field(headers, "Set-Cookie")) return "Set-Cookie";
+  if (http::list_contains(joined_values(headers, "Vary"), "*")) return "Vary: *";
+  return {};
+}
 
 ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
                                  Clock::time_point request_time, Clock::time_point response_time,
@@ -66,7 +64,7 @@ ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
   meta.request_time_ = request_time;
   meta.response_time_ = response_time;
   auto remaining = meta.freshness_.lifetime - meta.freshness_.initial_age;
-  meta.reason_ = refusal(meta, http::parse_cache_control(cache_control), remaining, min_ttl);
+  meta.reason_ = refusal(meta, remaining, min_ttl);
   meta.cacheable_ = meta.reason_.empty();
   const std::string length = meta.length_ ? std::to_string(*meta.length_) : "?";
   meta.version_ = meta.etag_ && !meta.etag_->weak ? "e" + meta.etag_->opaque + "/" + length

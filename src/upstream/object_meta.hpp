@@ -16,6 +16,11 @@
 
 namespace casserole::upstream {
 
+// Why a shared cache must not store an answer with these fields (no-store, private, Set-Cookie,
+// Vary: *), or empty when nothing in them forbids it. The HEAD's answer and every segment's are
+// held to it.
+std::string storing_forbidden(const HeaderList& headers);
+
 class ObjectMeta {
  public:
   using Clock = std::chrono::system_clock;

@@ -23,7 +23,8 @@ http::request<http::empty_body> UpstreamClient::request_for(http::verb method,
 }
 
 boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::fetch(
-    http::verb method, std::string_view target, const HeaderList& headers, std::string_view body) {
+    http::verb method, std::string_view target, const HeaderList& headers, std::string_view body,
+    const UpstreamResponse::InterimSink& interim) {
   http::request<http::span_body<const char>> request(
       std::move(request_for(method, target, headers).base()),
       boost::beast::span<const char>(body.data(), body.size()));
@@ -44,7 +45,7 @@ boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::fetch(
       }
       if (ec)
         throw UpstreamError(UpstreamError::Kind::protocol, "sending the request: " + ec.message());
-      co_await response->read_header();
+      co_await response->read_header(interim);
       co_return response;
     } catch (const UpstreamError& error) {
       // A kept-alive connection can be closed by the upstream just as we reuse it; only a fresh

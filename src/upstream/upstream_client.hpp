@@ -23,11 +23,10 @@ class UpstreamClient {
 
   // `target` is the client's request target; the mirror's base path is prepended. A non-empty
   // `body` is sent with its Content-Length (its Content-Type is the caller's, in `headers`) and
-  // must outlive the call.
-  boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> fetch(boost::beast::http::verb method,
-                                                                  std::string_view target,
-                                                                  const HeaderList& headers,
-                                                                  std::string_view body = {});
+  // must outlive the call. Interim answers go to `interim` when one is given.
+  boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> fetch(
+      boost::beast::http::verb method, std::string_view target, const HeaderList& headers,
+      std::string_view body = {}, const UpstreamResponse::InterimSink& interim = {});
 
   // The header of a request for `target` (base path prepended, Host set, keep-alive), for callers
   // that send a body of their own.

@@ -1,4 +1,5 @@
-// UpstreamResponse: one response being read from an upstream connection, the header first and then
+// UpstreamResponse: one response being read from an upstream connection, the final header first
+// (interim 1xx answers before it are read past, and shown to a caller that asks for them) and then
 // the body in pieces straight into the caller's buffers, so no body is held whole unless the
 // caller asks for a small one that way (read_rest). When the body has been read to its end on a
 // keep-alive exchange the connection returns to the pool; otherwise (an abandoned or broken
@@ -10,6 +11,7 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -23,6 +25,9 @@ namespace casserole::upstream {
 class UpstreamResponse {
  public:
   using Parser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+  // Receives an interim answer's status and fields.
+  using InterimSink =
+      std::function<boost::asio::awaitable<void>(unsigned status, const HeaderList& fields)>;
 
   // head_request: the response to a HEAD has no body whatever its Content-Length says.
   UpstreamResponse(ConnectionPool& pool, std::unique_ptr<Connection> connection, bool head_request);
@@ -30,17 +35,19 @@ class UpstreamResponse {
   UpstreamResponse(const UpstreamResponse&) = delete;
   UpstreamResponse& operator=(const UpstreamResponse&) = delete;
 
-  boost::asio::awaitable<void> read_header();
+  // Reads the final response's header. An interim (1xx) answer before it goes to `interim`
+  // when one is given; a 101 nobody asked for, or too many interim answers, are protocol errors.
+  boost::asio::awaitable<void> read_header(const InterimSink& interim = {});
 
-  unsigned status() const { return parser_.get().result_int(); }
-  const Parser::value_type& message() const { return parser_.get(); }
+  unsigned status() const { return parser_->get().result_int(); }
+  const Parser::value_type& message() const { return parser_->get(); }
   HeaderList headers() const;
   std::optional<std::uint64_t> content_length() const {
-    auto length = parser_.content_length();
+    auto length = parser_->content_length();
     return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
   }
-  bool chunked() const { return parser_.chunked(); }
-  bool done() const { return parser_.is_done(); }
+  bool chunked() const { return parser_->chunked(); }
+  bool done() const { return parser_->is_done(); }
 
   // Copies the next body bytes into `out`; 0 once the body is complete.
   boost::asio::awaitable<std::size_t> read_some(std::span<std::byte> out);
@@ -54,8 +61,11 @@ class UpstreamResponse {
  private:
   ConnectionPool& pool_;
   std::unique_ptr<Connection> connection_;
+  void new_parser();
+
+  bool head_request_;
   boost::beast::flat_buffer buffer_;
-  Parser parser_;
+  std::optional<Parser> parser_;  // one per answer: each interim one, then the final one
 };
 
 }  // namespace casserole::upstream

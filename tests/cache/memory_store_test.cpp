@@ -199,6 +199,38 @@ TEST(MemoryStore, ChargeWaitsForAReaderToLetGo) {
   EXPECT_EQ(store.peek<Segment>("held"), nullptr);
 }
 
+TEST(MemoryStore, ChargeAsksHoldersThatOfferedToLetGo) {
+  MemoryStore store(kLimit);
+  auto reader = add(store, "held", kLimit);
+  int asked = 0;
+  int withdrawn_asked = 0;
+  {
+    MemoryStore::Offer withdrawn(store, [&] { ++withdrawn_asked; });
+  }
+  MemoryStore::Offer offer(store, [&] {
+    ++asked;
+    reader.reset();  // as a slow client's session does: the segment stays indexed
+  });
+  asio::io_context io;
+  std::optional<bool> first;
+  std::optional<bool> second;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto charge = co_await store.charge(kLimit, Clock::now() + 10s);
+        first = charge.has_value();
+        // Memory short again while the first charge is held: the offer was taken already.
+        second = (co_await store.charge(kSegment, Clock::now() + 100ms)).has_value();
+      },
+      rethrow);
+  io.run();
+  EXPECT_EQ(first, true);
+  EXPECT_EQ(second, false);
+  EXPECT_EQ(asked, 1) << "an offer is asked once";
+  EXPECT_EQ(withdrawn_asked, 0) << "a withdrawn offer is never asked";
+  EXPECT_EQ(store.peek<Segment>("held"), nullptr) << "evicted once let go";
+}
+
 TEST(MemoryStore, ChargeWakesWhenHeldMemoryIsHandedBack) {
   MemoryStore store(kLimit);
   // Out of the index but still being read: its bytes come back only when the reader lets go.

@@ -22,11 +22,11 @@ TEST(ClientErrors, MalformedRequestsAre400AndTheNodeKeepsServing) {
   EXPECT_EQ(get(mirror.url(path)).body_sha256, pattern_sha256(1, 0, 1000));
 }
 
-TEST(ClientErrors, OversizedHeaderIs400) {
+TEST(ClientErrors, OversizedHeaderIs431) {
   NginxMirror mirror;
   std::string request = "GET /x HTTP/1.1\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n";
   std::string reply = raw_exchange(mirror.node.port(), request, std::chrono::seconds(5));
-  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply.substr(0, 200);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 431", 0), 0u) << reply.substr(0, 200);
 }
 
 TEST(ClientErrors, BadOptionsAreOneLineAndExitCode2) {

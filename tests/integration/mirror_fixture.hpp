@@ -15,6 +15,7 @@
 #include "support/http_client.hpp"
 #include "support/nginx_origin.hpp"
 #include "support/pattern.hpp"
+#include "support/raw_connection.hpp"
 
 namespace casserole::test {
 

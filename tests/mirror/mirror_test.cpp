@@ -397,7 +397,7 @@ TEST_F(MirrorTest, IgnoredRangesRefuseTheObject) {
   run([&]() -> asio::awaitable<void> {
     auto meta = co_await directory_.lookup(kTarget);
     auto failure = co_await failure_of((co_await source_.acquire(kTarget, meta, 1)).segment);
-    EXPECT_THROW(std::rethrow_exception(failure), RangesIgnored);
+    EXPECT_THROW(std::rethrow_exception(failure), NotCacheable);
     auto again = co_await directory_.lookup(kTarget);
     EXPECT_FALSE(again->cacheable());
   });

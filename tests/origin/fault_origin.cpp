@@ -3,7 +3,8 @@
 // Usage: fault_origin --port N (0: any), binds 127.0.0.1 and prints "listening <port>".
 // Objects are registered with PUT /_control/objects?path=<target> and a JSON spec; their bodies
 // are the pattern of support/pattern.hpp, generated while sending, never stored. The spec can
-// make an object slow, stalling, cut off, range-ignoring, chunked or changing version.
+// make an object slow, stalling, cut off, range-ignoring, chunked or changing version, precede
+// its answers with 1xx ones, or say on a GET what its HEAD did not.
 // /_echo/... reports what was received. GET /_control/log lists the requests received, DELETE
 // clears it. One thread, one coroutine per connection, keep-alive; every buffer is bounded.
 
@@ -476,6 +477,7 @@ class Session {
     const Precondition precondition =
         spec.status == 200 ? evaluate_preconditions(request, version) : Precondition::kProceed;
     co_await sleep_for(head ? spec.head_delay : spec.first_byte_delay);
+    if (http_version == 11 && !co_await send_interim(spec.interim)) co_return false;
 
     http::response<http::empty_body> response{static_cast<http::status>(spec.status), http_version};
     response.keep_alive(keep_alive);
@@ -486,6 +488,9 @@ class Session {
       co_return co_await write_header(response) && keep_alive;
     }
     for (const auto& [name, value] : version.headers) response.insert(name, value);
+    if (!head) {
+      for (const auto& [name, value] : spec.get_headers) response.insert(name, value);
+    }
     set_date(response);
     if (precondition == Precondition::kNotModified) {
       response.result(http::status::not_modified);
@@ -581,6 +586,19 @@ class Session {
       const auto [error, size] =
           co_await asio::async_write(stream_, http::make_chunk_last(), use_tuple);
       if (error) co_return false;
+    }
+    co_return true;
+  }
+
+  asio::awaitable<bool> send_interim(const std::vector<int>& statuses) {
+    for (int status : statuses) {
+      http::response<http::empty_body> interim{static_cast<http::status>(status), 11};
+      if (status == 103) {
+        interim.reason("Early Hints");
+        interim.set(http::field::link, "</hint.css>; rel=preload; as=style");
+      }
+      if (!co_await write_header(interim)) co_return false;
+      co_await sleep_for(30ms);
     }
     co_return true;
   }

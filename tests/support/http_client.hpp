@@ -75,9 +75,4 @@ class HttpClient {
 // One GET on a fresh client.
 Response http_get(const std::string& url, std::vector<std::string> headers = {});
 
-// Connects to 127.0.0.1:port, writes `bytes` and returns what the peer sends until it closes the
-// connection or `timeout` passes: for requests no HTTP client would send.
-std::string raw_exchange(std::uint16_t port, std::string_view bytes,
-                         std::chrono::milliseconds timeout);
-
 }  // namespace casserole::test

@@ -46,15 +46,36 @@ std::string string_field(const json::object& object, std::string_view name) {
   return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
 }
 
+json::object headers_to_json(const std::vector<std::pair<std::string, std::string>>& headers) {
+  json::object out;
+  for (const auto& [name, value] : headers) out[name] = value;
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> headers_field(const json::object& spec,
+                                                               std::string_view name) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const json::value* headers = spec.if_contains(name);
+  if (headers == nullptr) return out;
+  if (!headers->is_object()) throw std::invalid_argument(std::string(name) + " must be an object");
+  for (const auto& [field, value] : headers->get_object()) {
+    if (!value.is_string()) throw std::invalid_argument("header values must be strings");
+    out.emplace_back(field, value.get_string());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string to_json(const ObjectSpec& spec) {
-  json::object headers;
-  for (const auto& [name, value] : spec.headers) headers[name] = value;
+  json::array interim;
+  for (int status : spec.interim) interim.push_back(status);
   return json::serialize(json::object{
       {"size", spec.size},
       {"seed", spec.seed},
-      {"headers", std::move(headers)},
+      {"headers", headers_to_json(spec.headers)},
+      {"get_headers", headers_to_json(spec.get_headers)},
+      {"interim", std::move(interim)},
       {"status", spec.status},
       {"honor_range", spec.honor_range},
       {"head_content_length", spec.head_content_length},
@@ -76,11 +97,16 @@ ObjectSpec parse_object_spec(std::string_view text) {
   ObjectSpec result;
   result.size = integer_field(*spec, "size", 0, 0, kMaxInteger);
   result.seed = integer_field(*spec, "seed", 1, 0, kMaxInteger);
-  if (const json::value* headers = spec->if_contains("headers")) {
-    if (!headers->is_object()) throw std::invalid_argument("headers must be an object");
-    for (const auto& [name, value] : headers->get_object()) {
-      if (!value.is_string()) throw std::invalid_argument("header values must be strings");
-      result.headers.emplace_back(name, value.get_string());
+  result.headers = headers_field(*spec, "headers");
+  result.get_headers = headers_field(*spec, "get_headers");
+  if (const json::value* interim = spec->if_contains("interim")) {
+    if (!interim->is_array()) throw std::invalid_argument("interim must be an array");
+    for (const json::value& status : interim->get_array()) {
+      const std::int64_t* number = status.if_int64();
+      if (number == nullptr || *number < 100 || *number > 199 || *number == 101) {
+        throw std::invalid_argument("interim statuses must be 1xx other than 101");
+      }
+      result.interim.push_back(static_cast<int>(*number));
     }
   }
   result.status = static_cast<int>(integer_field(*spec, "status", 200, 200, 599));

@@ -27,6 +27,11 @@ struct ObjectSpec {
   // Sent verbatim on HEAD and GET. A Date here replaces the origin's own; an Accept-Ranges here
   // replaces the one it adds when it honours Range.
   std::vector<std::pair<std::string, std::string>> headers{};
+  // Sent on GET answers only, after `headers`: what a ranged answer may say that its HEAD did not.
+  std::vector<std::pair<std::string, std::string>> get_headers{};
+  // Interim (1xx) answers sent before every final answer to an HTTP/1.1 request, each followed
+  // by a short pause so that a reader that stops at the first one is caught.
+  std::vector<int> interim{};
   int status = 200;  // not 200: that status with the body, no conditionals, no ranges
   bool honor_range = true;
   bool head_content_length = true;

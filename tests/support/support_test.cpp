@@ -14,6 +14,7 @@
 #include "support/pattern.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
+#include "support/raw_connection.hpp"
 #include "support/sha256.hpp"
 #include "support/temp_dir.hpp"
 
@@ -64,6 +65,8 @@ TEST(ObjectSpecTest, JsonRoundTripKeepsEveryField) {
   const ObjectSpec spec{.size = 5,
                         .seed = 6,
                         .headers = {{"ETag", "\"e\""}},
+                        .get_headers = {{"Set-Cookie", "a=b"}},
+                        .interim = {100, 103},
                         .status = 404,
                         .honor_range = false,
                         .head_content_length = false,
@@ -79,6 +82,8 @@ TEST(ObjectSpecTest, JsonRoundTripKeepsEveryField) {
   EXPECT_EQ(to_json(defaults), to_json(ObjectSpec{.size = 1}));
   EXPECT_FALSE(defaults.stall_after_bytes);
   EXPECT_THROW(parse_object_spec(R"({"size": -1})"), std::invalid_argument);
+  EXPECT_THROW(parse_object_spec(R"({"size": 1, "interim": [101]})"), std::invalid_argument);
+  EXPECT_THROW(parse_object_spec(R"({"size": 1, "interim": [200]})"), std::invalid_argument);
 }
 
 TEST(TempDirTest, RemovesEverythingOnDestruction) {
