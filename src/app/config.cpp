@@ -24,6 +24,12 @@ namespace po = boost::program_options;
 
 constexpr std::string_view kEnvironmentPrefix = "CASSEROLE_";
 constexpr char kUrlHint[] = "use http:// or https:// with a host, and no user, query or fragment";
+constexpr char kGlobHint[] = "patterns match request paths, so start them with / or *";
+
+std::optional<std::string> parse_path_glob(std::string_view text) {
+  if (!text.starts_with('/') && !text.starts_with('*')) return std::nullopt;
+  return std::string(text);
+}
 
 // How an option is written: "--name=value" or "--name value"; a boolean that may stand alone;
 // or a list, repeatable and comma-separated.
@@ -150,8 +156,8 @@ template <class Duration>
 Option duration_option(std::string_view name, std::string_view description, Duration Config::*field,
                        Duration min) {
   constexpr bool whole_seconds = std::is_same_v<Duration, std::chrono::seconds>;
-  std::string hint = whole_seconds ? "use whole seconds with an optional s, m or h suffix"
-                                   : "use a number with an optional ms, s, m or h suffix";
+  std::string hint = whole_seconds ? "use whole seconds with an optional s, m, h or d suffix"
+                                   : "use a number with an optional ms, s, m, h or d suffix";
   if (min > Duration::zero()) hint += ", above zero";
   return value_option<Duration>(
       name, "DURATION", description, field, "duration", hint,
@@ -273,16 +279,25 @@ const std::vector<Option>& options() {
           [](const std::string& url) { return url; }),
       secret_option(),
       list_option("passthrough", "GLOB[,GLOB...]", "Request path patterns that are never cached",
-                  &Config::passthrough, "pattern",
-                  "patterns match request paths, so start them with / or *",
-                  [](std::string_view text) -> std::optional<std::string> {
-                    if (!text.starts_with('/') && !text.starts_with('*')) return std::nullopt;
-                    return std::string(text);
-                  }),
+                  &Config::passthrough, "pattern", kGlobHint, parse_path_glob),
       size_option("segment-size", "Size of the ranged upstream fetches objects are cached in",
                   &Config::segment_size, 4 * KiB, GiB),
       duration_option("min-ttl", "Shortest freshness lifetime worth caching", &Config::min_ttl,
                       seconds::zero()),
+      duration_option("default-ttl",
+                      "Freshness lifetime of answers that state none and have no Last-Modified",
+                      &Config::default_ttl, seconds::zero()),
+      list_option("ttl", "GLOB=DURATION[,...]",
+                  "Freshness lifetime for matching paths, in place of the upstream's", &Config::ttl,
+                  "path TTL",
+                  "use GLOB=DURATION, the glob starting with / or *, whole seconds above zero",
+                  [](std::string_view text) -> std::optional<std::string> {
+                    if (!parse_path_ttl(text)) return std::nullopt;
+                    return std::string(text);
+                  }),
+      list_option("immutable", "GLOB[,GLOB...]",
+                  "Paths whose bytes never change: cached without a validator, never revalidated",
+                  &Config::immutable, "pattern", kGlobHint, parse_path_glob),
       duration_option("upstream-connect-timeout", "Time allowed to connect to the upstream",
                       &Config::upstream_connect_timeout, milliseconds(1)),
       duration_option("upstream-timeout", "Time an upstream read or write may stay idle",
@@ -379,7 +394,7 @@ std::string help_text() {
       "  --version\n      Print the version and exit\n"
       "\n"
       "Sizes take an optional K, M, G or T suffix, in powers of 1024 (KB and KiB mean K too).\n"
-      "Durations take ms, s, m or h (a bare number is seconds). Booleans are true/false,\n"
+      "Durations take ms, s, m, h or d (a bare number is seconds). Booleans are true/false,\n"
       "yes/no, on/off or 1/0, and a bare boolean flag means true. Lists take repeated flags or\n"
       "commas.\n";
   return text;

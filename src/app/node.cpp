@@ -1,4 +1,5 @@
 #include "app/node.hpp"
+#include "app/option_values.hpp"
 
 #include <sys/resource.h>
 #include <boost/asio/co_spawn.hpp>
@@ -29,6 +30,7 @@
 #include "server/passthrough.hpp"
 #include "server/peering_handler.hpp"
 #include "server/server.hpp"
+#include "upstream/cache_policy.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/upstream_client.hpp"
 
@@ -142,6 +144,19 @@ struct ClusterSide {
   cluster::EtcdMembership membership;
 };
 
+// The operator's freshness rules; the options were checked when parsed.
+upstream::CachePolicy cache_policy(const Config& config) {
+  upstream::CachePolicy policy{.min_ttl = config.min_ttl,
+                               .default_ttl = config.default_ttl,
+                               .immutable = config.immutable,
+                               .segment_size = config.segment_size};
+  for (const auto& rule : config.ttl) {
+    auto [glob, ttl] = *parse_path_ttl(rule);
+    policy.ttl.push_back({std::move(glob), ttl});
+  }
+  return policy;
+}
+
 }  // namespace
 
 void run_node(const Config& config) {
@@ -152,7 +167,7 @@ void run_node(const Config& config) {
 
   mirror::MirrorOptions mirror_options{
       .segment_size = config.segment_size,
-      .min_ttl = config.min_ttl,
+      .cache_policy = cache_policy(config),
       .read_ahead = config.read_ahead,
       .memory_wait = config.upstream_timeout,
   };
@@ -170,7 +185,8 @@ void run_node(const Config& config) {
   std::optional<ClusterSide> cluster;
   if (!config.etcd.empty()) cluster.emplace(io, config);
   peering::PeerGroup* peers = cluster ? &cluster->group : nullptr;
-  mirror::ObjectDirectory directory(memory, disk.get(), upstream, config.min_ttl, peers);
+  mirror::ObjectDirectory directory(memory, disk.get(), upstream, mirror_options.cache_policy,
+                                    peers);
   mirror::SegmentSource segments(io.get_executor(), memory, disk.get(), upstream, directory,
                                  mirror_options, peers);
   server::Passthrough passthrough(upstream);

@@ -46,6 +46,7 @@ std::optional<std::int64_t> duration_unit_ms(std::string_view suffix) {
   if (iequals(suffix, "ms")) return 1;
   if (iequals(suffix, "m")) return 60 * 1000;
   if (iequals(suffix, "h")) return 60 * 60 * 1000;
+  if (iequals(suffix, "d")) return 24 * 60 * 60 * 1000;
   return std::nullopt;
 }
 
@@ -79,6 +80,16 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   constexpr auto max_ms = std::numeric_limits<std::chrono::milliseconds::rep>::max();
   if (!unit || number->value > static_cast<std::uint64_t>(max_ms / *unit)) return std::nullopt;
   return std::chrono::milliseconds(static_cast<std::int64_t>(number->value) * *unit);
+}
+
+std::optional<std::pair<std::string, std::chrono::seconds>> parse_path_ttl(std::string_view text) {
+  const auto equals = text.rfind('=');
+  if (equals == std::string_view::npos) return std::nullopt;
+  const std::string_view glob = text.substr(0, equals);
+  if (!glob.starts_with('/') && !glob.starts_with('*')) return std::nullopt;
+  const auto duration = parse_duration(text.substr(equals + 1));
+  if (!duration || duration->count() <= 0 || duration->count() % 1000 != 0) return std::nullopt;
+  return std::pair{std::string(glob), std::chrono::duration_cast<std::chrono::seconds>(*duration)};
 }
 
 std::string format_duration(std::chrono::milliseconds duration) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace casserole::app {
@@ -16,10 +17,13 @@ namespace casserole::app {
 std::optional<std::uint64_t> parse_size(std::string_view text);
 std::string format_size(std::uint64_t bytes);
 
-// Durations: decimal digits with an optional ms, s, m or h suffix, in any case; a bare number
+// Durations: decimal digits with an optional ms, s, m, h or d suffix, in any case; a bare number
 // is seconds ("500ms", "30s", "5m", "1h", "60"). Fractions, signs and overflow are rejected.
 // format_duration() writes whole hours as "h", whole seconds as "s", anything else as "ms".
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+// "GLOB=DURATION" (--ttl): a path glob (starting with / or *) and whole seconds above zero; the
+// last '=' separates them, so a glob may hold one.
+std::optional<std::pair<std::string, std::chrono::seconds>> parse_path_ttl(std::string_view text);
 std::string format_duration(std::chrono::milliseconds duration);
 
 // Booleans: true/false, 1/0, yes/no, on/off, in any case.

@@ -31,8 +31,9 @@ bool heuristically_cacheable(int status) {
 }
 
 seconds freshness_lifetime(const FreshnessInput& input, system_clock::time_point date,
-                           bool& heuristic) {
+                           Freshness::Basis& basis) {
   const CacheControl cc = parse_cache_control(input.cache_control);
+  basis = Freshness::Basis::stated;
   if (cc.no_cache) return seconds{0};
   if (cc.s_maxage) return seconds{*cc.s_maxage};
   if (cc.max_age) return seconds{*cc.max_age};
@@ -40,11 +41,12 @@ seconds freshness_lifetime(const FreshnessInput& input, system_clock::time_point
     const std::optional<system_clock::time_point> expires = parse_http_date(input.expires);
     return expires ? clamped_seconds_between(date, *expires) : seconds{0};
   }
+  basis = Freshness::Basis::none;
   if (!heuristically_cacheable(input.status)) return seconds{0};
   const std::optional<system_clock::time_point> last_modified =
       parse_http_date(input.last_modified);
   if (!last_modified) return seconds{0};
-  heuristic = true;
+  basis = Freshness::Basis::heuristic;
   return std::min(clamped_seconds_between(*last_modified, date) / 10, kMaxHeuristicLifetime);
 }
 
@@ -53,7 +55,7 @@ seconds freshness_lifetime(const FreshnessInput& input, system_clock::time_point
 Freshness compute_freshness(const FreshnessInput& input) {
   const system_clock::time_point date = parse_http_date(input.date).value_or(input.response_time);
   Freshness result;
-  result.lifetime = freshness_lifetime(input, date, result.heuristic);
+  result.lifetime = freshness_lifetime(input, date, result.basis);
 
   const seconds apparent_age = clamped_seconds_between(date, input.response_time);
   const seconds response_delay = clamped_seconds_between(input.request_time, input.response_time);

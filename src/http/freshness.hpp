@@ -22,12 +22,14 @@ struct FreshnessInput {
 };
 
 // lifetime is the freshness lifetime; initial_age is corrected_initial_age (§4.2.3), the age the
-// response already had on arrival. heuristic tells that lifetime was guessed from Last-Modified.
+// response already had on arrival. basis tells where lifetime came from: the response stated it
+// (Cache-Control or Expires), it was guessed from Last-Modified, or nothing gave one.
 // Both durations lie in [0, kMaxDeltaSeconds].
 struct Freshness {
+  enum class Basis { none, stated, heuristic };
   std::chrono::seconds lifetime{0};
   std::chrono::seconds initial_age{0};
-  bool heuristic = false;
+  Basis basis = Basis::none;
 };
 
 // The heuristic lifetime is capped at one day: RFC 7234 required a warning beyond that, and a

@@ -34,7 +34,7 @@ std::string encode_meta_record(const upstream::ObjectMeta& meta) {
 }
 
 std::optional<upstream::ObjectMeta> decode_meta_record(std::string_view bytes,
-                                                       std::chrono::seconds min_ttl) {
+                                                       const upstream::StoreRules& rules) {
   boost::system::error_code ec;
   json::value record = json::parse(bytes, ec);
   if (ec || !record.is_object()) return std::nullopt;
@@ -57,9 +57,9 @@ std::optional<upstream::ObjectMeta> decode_meta_record(std::string_view bytes,
     headers.emplace_back(std::string((*pair)[0].get_string()),
                          std::string((*pair)[1].get_string()));
   }
-  auto meta = upstream::ObjectMeta::from_head(static_cast<unsigned>(status->get_int64()),
-                                              std::move(headers), from_ns(request_time->get_int64()),
-                                              from_ns(response_time->get_int64()), min_ttl);
+  auto meta = upstream::ObjectMeta::from_head(
+      static_cast<unsigned>(status->get_int64()), std::move(headers),
+      from_ns(request_time->get_int64()), from_ns(response_time->get_int64()), rules);
   if (const auto* refused = object.if_contains("refused")) {
     if (!refused->is_string()) return std::nullopt;
     if (meta.cacheable()) meta = meta.refused(std::string(refused->get_string()));

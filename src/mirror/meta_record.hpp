@@ -16,6 +16,6 @@ namespace casserole::mirror {
 std::string encode_meta_record(const upstream::ObjectMeta& meta);
 // nullopt when `bytes` are not a metadata record.
 std::optional<upstream::ObjectMeta> decode_meta_record(std::string_view bytes,
-                                                       std::chrono::seconds min_ttl);
+                                                       const upstream::StoreRules& rules);
 
 }  // namespace casserole::mirror

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cstdint>
 
+#include "upstream/cache_policy.hpp"
+
 namespace casserole::mirror {
 
 struct MirrorOptions {
   std::uint64_t segment_size = 2 * 1024 * 1024;
-  std::chrono::seconds min_ttl{60};
+  upstream::CachePolicy cache_policy;
   unsigned read_ahead = 4;                       // segments kept in flight ahead of a reader
   std::chrono::milliseconds memory_wait{30000};  // longest wait for room in the memory tier
 };

@@ -89,7 +89,7 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::from_disk(const std::string& ta
   if (!disk_ || !disk_->may_hold(meta_key(target))) co_return nullptr;
   std::optional<std::string> record = co_await disk_->load(meta_key(target));
   if (!record) co_return nullptr;
-  auto meta = decode_meta_record(*record, min_ttl_);
+  auto meta = decode_meta_record(*record, policy_.rules_for(target));
   if (!meta || !meta->cacheable()) co_return nullptr;
   co_return std::make_shared<const upstream::ObjectMeta>(std::move(*meta));
 }
@@ -104,7 +104,7 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::from_peer(const std::string& pe
     // The peer is suspect now; the upstream answers instead.
   }
   if (!record) co_return nullptr;
-  auto meta = decode_meta_record(*record, min_ttl_);
+  auto meta = decode_meta_record(*record, policy_.rules_for(target));
   if (!meta) {
     peers_->failed(peer, "an unreadable metadata record");
     co_return nullptr;
@@ -127,13 +127,14 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string&
   }
   if (!response) co_return stale;
   auto response_time = Clock::now();
+  const upstream::StoreRules rules = policy_.rules_for(target);
   MetaPtr meta;
   if (response->status() == 304 && !conditions.empty()) {
     meta = std::make_shared<upstream::ObjectMeta>(
-        stale->revalidated(response->headers(), request_time, response_time, min_ttl_));
+        stale->revalidated(response->headers(), request_time, response_time, rules));
   } else {
     meta = std::make_shared<upstream::ObjectMeta>(upstream::ObjectMeta::from_head(
-        response->status(), response->headers(), request_time, response_time, min_ttl_));
+        response->status(), response->headers(), request_time, response_time, rules));
   }
   remember(target, meta, response_time + kRefusalLifetime, Keep::also_on_disk);
   co_return meta;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "async/single_flight.hpp"
 #include "cache/memory_store.hpp"
@@ -30,9 +31,13 @@ class ObjectDirectory {
  public:
   // `disk` may be null: no disk tier; `peers` may be null: a node alone.
   ObjectDirectory(cache::MemoryStore& store, disk::DiskStore* disk,
-                  upstream::UpstreamClient& upstream, std::chrono::seconds min_ttl,
+                  upstream::UpstreamClient& upstream, upstream::CachePolicy policy,
                   peering::PeerGroup* peers = nullptr)
-      : store_(store), disk_(disk), upstream_(upstream), min_ttl_(min_ttl), peers_(peers) {}
+      : store_(store),
+        disk_(disk),
+        upstream_(upstream),
+        policy_(std::move(policy)),
+        peers_(peers) {}
 
   // Throws UpstreamError when the upstream cannot be asked. With Reach::stored, null when this
   // node holds no fresh metadata.
@@ -59,7 +64,7 @@ class ObjectDirectory {
   cache::MemoryStore& store_;
   disk::DiskStore* disk_;
   upstream::UpstreamClient& upstream_;
-  std::chrono::seconds min_ttl_;
+  const upstream::CachePolicy policy_;
   peering::PeerGroup* peers_;
   async::SingleFlight<MetaPtr> heads_;
 };

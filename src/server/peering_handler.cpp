@@ -35,13 +35,14 @@ std::string members_json(const cluster::Peers& peers) {
 
 // The metadata the asker serves, which pins the version this node must send; nullopt unless it
 // is a cacheable object's and `index` is one of its segments.
-std::optional<mirror::MetaPtr> asker_meta(const Exchange& exchange, std::uint64_t index,
+std::optional<mirror::MetaPtr> asker_meta(const Exchange& exchange,
+                                          const peering::PeerRequest& request,
                                           const mirror::MirrorOptions& options) {
   auto record = casserole::http::decode_base64(exchange.field(peering::kMetaField));
   if (!record) return std::nullopt;
-  auto meta = mirror::decode_meta_record(*record, options.min_ttl);
+  auto meta = mirror::decode_meta_record(*record, options.cache_policy.rules_for(request.target));
   if (!meta || !meta->cacheable() || !meta->length() ||
-      index >= (*meta->length() + options.segment_size - 1) / options.segment_size) {
+      request.index >= (*meta->length() + options.segment_size - 1) / options.segment_size) {
     return std::nullopt;
   }
   return std::make_shared<const upstream::ObjectMeta>(std::move(*meta));
@@ -126,7 +127,7 @@ boost::asio::awaitable<void> PeeringHandler::send_segment(Exchange& exchange,
                  " bytes, the request's " + std::to_string(request.segment_size) +
                  ": every node needs the same --segment-size");
   }
-  auto meta = asker_meta(exchange, request.index, options_);
+  auto meta = asker_meta(exchange, request, options_);
   if (!meta) {
     exchange.close_after();
     co_return co_await exchange.send_error(

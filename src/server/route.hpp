@@ -18,8 +18,7 @@ struct RouteFacts {
   bool has_body = false;
 };
 
-// Patterns are shell globs (fnmatch) matched against the path without its query; '*' also
-// matches '/', so "/private/*" covers a whole subtree.
+// Patterns are path globs (http/path_glob.hpp).
 Route route(const RouteFacts& request, const std::vector<std::string>& passthrough_patterns);
 
 }  // namespace casserole::server

@@ -16,17 +16,37 @@ std::optional<std::uint64_t> parse_length(std::string_view text) {
   return value;
 }
 
+// Long enough to mean "never" (RFC 9111 §5.2.2.1 calls a year a long time), short enough for any
+// clock arithmetic.
+constexpr std::chrono::seconds kImmutableLifetime = std::chrono::hours(24 * 365);
+
+bool has_validator(const ObjectMeta& meta) {
+  return (meta.etag() && !meta.etag()->weak) || !meta.last_modified().empty();
+}
+
+// The lifetime the operator's rules give in place of the answer's, if any.
+std::optional<std::chrono::seconds> operator_lifetime(const http::Freshness& freshness,
+                                                      const StoreRules& rules) {
+  if (rules.immutable) return kImmutableLifetime;
+  if (rules.ttl) return rules.ttl;
+  if (freshness.basis == http::Freshness::Basis::none && rules.default_ttl.count() > 0) {
+    return rules.default_ttl;
+  }
+  return std::nullopt;
+}
+
 // Why an object may not be cached, or empty when it may.
 std::string refusal(const ObjectMeta& meta, std::chrono::seconds remaining,
-                    std::chrono::seconds min_ttl) {
+                    const StoreRules& rules) {
   if (meta.status() != 200) return "status " + std::to_string(meta.status());
   if (!meta.length()) return "no Content-Length";
   if (auto forbidden = storing_forbidden(meta.headers()); !forbidden.empty()) return forbidden;
   if (http::iequals(first_value(meta.headers(), "Accept-Ranges"), "none")) return "no ranges";
-  if (!(meta.etag() && !meta.etag()->weak) && meta.last_modified().empty()) {
+  // Segments fetched apart could be of different versions, and nothing would tell.
+  if (!has_validator(meta) && !rules.immutable && *meta.length() > rules.one_answer_size) {
     return "no validator";
   }
-  if (remaining < min_ttl) return "fresh for " + std::to_string(remaining.count()) + "s";
+  if (remaining < rules.min_ttl) return "fresh for " + std::to_string(remaining.count()) + "s";
   return {};
 }
 
@@ -43,7 +63,7 @@ std::string storing_forbidden(const HeaderList& headers) {
 
 ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
                                  Clock::time_point request_time, Clock::time_point response_time,
-                                 std::chrono::seconds min_ttl) {
+                                 const StoreRules& rules) {
   ObjectMeta meta;
   meta.status_ = status;
   meta.headers_ = end_to_end(std::move(headers));
@@ -61,22 +81,31 @@ ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
       .request_time = request_time,
       .response_time = response_time,
   });
+  if (auto lifetime = operator_lifetime(meta.freshness_, rules))
+    meta.freshness_.lifetime = *lifetime;
   meta.request_time_ = request_time;
   meta.response_time_ = response_time;
   auto remaining = meta.freshness_.lifetime - meta.freshness_.initial_age;
-  meta.reason_ = refusal(meta, remaining, min_ttl);
+  meta.reason_ = refusal(meta, remaining, rules);
   meta.cacheable_ = meta.reason_.empty();
   const std::string length = meta.length_ ? std::to_string(*meta.length_) : "?";
-  meta.version_ = meta.etag_ && !meta.etag_->weak ? "e" + meta.etag_->opaque + "/" + length
-                                                  : "m" + meta.last_modified_ + "/" + length;
+  if (meta.etag_ && !meta.etag_->weak) {
+    meta.version_ = "e" + meta.etag_->opaque + "/" + length;
+  } else if (!meta.last_modified_.empty()) {
+    meta.version_ = "m" + meta.last_modified_ + "/" + length;
+  } else if (rules.immutable) {
+    meta.version_ = "i/" + length;
+  } else {
+    // Nothing tells this answer's bytes from the next one's: a refetch is a new version.
+    meta.version_ = "t" + std::to_string(response_time.time_since_epoch().count()) + "/" + length;
+  }
   const std::string vary = joined_values(meta.headers_, "Vary");
   for (std::string_view name : http::split_list(vary)) meta.vary_fields_.emplace_back(name);
   return meta;
 }
 
 ObjectMeta ObjectMeta::revalidated(const HeaderList& not_modified, Clock::time_point request_time,
-                                   Clock::time_point response_time,
-                                   std::chrono::seconds min_ttl) const {
+                                   Clock::time_point response_time, const StoreRules& rules) const {
   HeaderList merged = headers_;
   HeaderList updates = end_to_end(not_modified);
   // Content-Length of a 304 describes no body; the stored one still describes the object.
@@ -90,7 +119,7 @@ ObjectMeta ObjectMeta::revalidated(const HeaderList& not_modified, Clock::time_p
     return has_field(updates, stored.first) || http::iequals(stored.first, "Age");
   });
   merged.insert(merged.end(), updates.begin(), updates.end());
-  return from_head(status_, std::move(merged), request_time, response_time, min_ttl);
+  return from_head(status_, std::move(merged), request_time, response_time, rules);
 }
 
 ObjectMeta ObjectMeta::refused(std::string reason) const {

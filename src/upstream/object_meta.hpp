@@ -1,7 +1,9 @@
 // ObjectMeta: what the upstream said about an object when asked with HEAD, and what follows from
-// it: whether the object may be cached (SPEC: status 200, a known length, a freshness lifetime of
-// at least min-ttl, a validator, no no-store, private, Set-Cookie or Vary: *), its version identity
-// and the conditions that pin every ranged fetch to that version. Immutable once built.
+// it under the operator's rules for its path (cache_policy.hpp): whether the object may be cached
+// (SPEC: status 200, a known length, a freshness lifetime of at least min-ttl, a validator unless
+// the object fits one answer or is declared immutable, no no-store, private, Set-Cookie or
+// Vary: *), its version identity and the conditions that pin every ranged fetch to that version.
+// Immutable once built.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,7 @@
 
 #include "http/etag.hpp"
 #include "http/freshness.hpp"
+#include "upstream/cache_policy.hpp"
 #include "upstream/header_list.hpp"
 
 namespace casserole::upstream {
@@ -26,11 +29,11 @@ class ObjectMeta {
   using Clock = std::chrono::system_clock;
 
   static ObjectMeta from_head(unsigned status, HeaderList headers, Clock::time_point request_time,
-                              Clock::time_point response_time, std::chrono::seconds min_ttl);
+                              Clock::time_point response_time, const StoreRules& rules);
   // The stored metadata refreshed by a 304 to a conditional HEAD (RFC 9111 §4.3.4): the 304's
   // fields replace the stored ones and freshness starts again.
   ObjectMeta revalidated(const HeaderList& not_modified, Clock::time_point request_time,
-                         Clock::time_point response_time, std::chrono::seconds min_ttl) const;
+                         Clock::time_point response_time, const StoreRules& rules) const;
 
   // The same metadata, but not to be served from cache (the upstream proved it cannot be).
   ObjectMeta refused(std::string reason) const;
@@ -56,7 +59,8 @@ class ObjectMeta {
   const std::vector<std::string>& vary_fields() const { return vary_fields_; }
 
   // Identity of this representation, part of every segment key: a new version never meets the
-  // old version's segments.
+  // old version's segments. Without a validator every answer is a version of its own, unless the
+  // path is immutable.
   const std::string& version() const { return version_; }
   // Conditions for a ranged GET: fail (412) rather than return bytes of another version.
   HeaderList fetch_conditions() const;

@@ -106,6 +106,13 @@ TEST(ParseConfig, EveryFlag) {
                                   "--passthrough=/private/*",
                                   "--segment-size=4M",
                                   "--min-ttl=5m",
+                                  "--default-ttl=1h",
+                                  "--ttl=/pool/*=7d",
+                                  "--ttl=/dists/*=5m",
+                                  "--immutable=/pool/*,*/blobs/sha256:*",
+                                  "--max-connections=100",
+                                  "--client-header-timeout=2s",
+                                  "--keepalive-timeout=1m",
                                   "--upstream-connect-timeout=500ms",
                                   "--upstream-timeout=2m",
                                   "--peer-timeout=3s",
@@ -127,6 +134,12 @@ TEST(ParseConfig, EveryFlag) {
   EXPECT_EQ(config.passthrough, List{"/private/*"});
   EXPECT_EQ(config.segment_size, 4 * MiB);
   EXPECT_EQ(config.min_ttl, seconds(300));
+  EXPECT_EQ(config.default_ttl, seconds(3600));
+  EXPECT_EQ(config.ttl, (List{"/pool/*=7d", "/dists/*=5m"}));
+  EXPECT_EQ(config.immutable, (List{"/pool/*", "*/blobs/sha256:*"}));
+  EXPECT_EQ(config.max_connections, 100u);
+  EXPECT_EQ(config.client_header_timeout, milliseconds(2000));
+  EXPECT_EQ(config.keepalive_timeout, milliseconds(60'000));
   EXPECT_EQ(config.upstream_connect_timeout, milliseconds(500));
   EXPECT_EQ(config.upstream_timeout, milliseconds(120'000));
   EXPECT_EQ(config.peer_timeout, milliseconds(3000));
@@ -263,7 +276,7 @@ TEST(ParseConfig, RangeLimits) {
   EXPECT_THAT(parse_error({"--upstream-max-idle=4097"}), HasSubstr("--upstream-max-idle"));
   EXPECT_THAT(parse_error({"--upstream-timeout=0"}),
               HasSubstr("--upstream-timeout: invalid duration \"0\" (use a number with an "
-                        "optional ms, s, m or h suffix, above zero)"));
+                        "optional ms, s, m, h or d suffix, above zero)"));
   EXPECT_THAT(parse_error({"--upstream-connect-timeout=0ms"}),
               HasSubstr("--upstream-connect-timeout: invalid duration"));
 }
@@ -273,7 +286,16 @@ TEST(ParseConfig, MinTtlMustBeWholeSeconds) {
   EXPECT_EQ(parse_ok({"--min-ttl=90"}).min_ttl, seconds(90));
   EXPECT_THAT(parse_error({"--min-ttl=500ms"}),
               HasSubstr("--min-ttl: invalid duration \"500ms\" (use whole seconds with an optional "
-                        "s, m or h suffix)"));
+                        "s, m, h or d suffix)"));
+}
+
+TEST(ParseConfig, PathTtlsAreAGlobAndWholeSeconds) {
+  EXPECT_EQ(parse_ok({"--ttl=/a=b/*=90"}).ttl, List{"/a=b/*=90"}) << "the last = separates";
+  EXPECT_THAT(parse_error({"--ttl=pool/*=1h"}), HasSubstr("--ttl: invalid path TTL \"pool/*=1h\""));
+  EXPECT_THAT(parse_error({"--ttl=/pool/*"}), HasSubstr("invalid path TTL"));
+  EXPECT_THAT(parse_error({"--ttl=/pool/*=500ms"}), HasSubstr("invalid path TTL"));
+  EXPECT_THAT(parse_error({"--ttl=/pool/*=0"}), HasSubstr("invalid path TTL"));
+  EXPECT_THAT(parse_error({"--immutable=pool/*"}), HasSubstr("--immutable: invalid pattern"));
 }
 
 TEST(ParseConfig, Errors) {
@@ -305,7 +327,7 @@ TEST(ParseConfig, Errors) {
             "casserole: --access-log: invalid boolean \"maybe\" (use true or false)\n");
   EXPECT_THAT(parse_error({}, {"CASSEROLE_DISK_CACHE_ENABLED=maybe"}),
               HasSubstr("environment variable CASSEROLE_DISK_CACHE_ENABLED: invalid boolean"));
-  EXPECT_THAT(parse_error({"--min-ttl=1d"}), HasSubstr("--min-ttl: invalid duration \"1d\""));
+  EXPECT_THAT(parse_error({"--min-ttl=1w"}), HasSubstr("--min-ttl: invalid duration \"1w\""));
   EXPECT_THAT(parse_error({"--max-disk-usage=-1G"}),
               HasSubstr("--max-disk-usage: invalid size \"-1G\""));
   EXPECT_THAT(parse_error({"--max-disk-usage=1.5G"}), HasSubstr("invalid size \"1.5G\""));

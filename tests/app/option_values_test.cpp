@@ -66,6 +66,7 @@ TEST(ParseDuration, Units) {
   EXPECT_EQ(parse_duration("5m"), milliseconds(300'000));
   EXPECT_EQ(parse_duration("1h"), milliseconds(3'600'000));
   EXPECT_EQ(parse_duration("2H"), milliseconds(7'200'000));
+  EXPECT_EQ(parse_duration("7d"), milliseconds(604'800'000));
   EXPECT_EQ(parse_duration("10MS"), milliseconds(10));
   EXPECT_EQ(parse_duration("0"), milliseconds(0));
 }
@@ -76,7 +77,7 @@ TEST(ParseDuration, BareNumberIsSeconds) {
 
 TEST(ParseDuration, RejectsMalformedText) {
   for (const char* text :
-       {"", "s", "-1s", "+1s", "1.5s", "1 s", "1d", "1sec", "1min", "1hh", "1ms1", "ms"}) {
+       {"", "s", "-1s", "+1s", "1.5s", "1 s", "1w", "1sec", "1min", "1hh", "1ms1", "ms"}) {
     EXPECT_EQ(parse_duration(text), std::nullopt) << text;
   }
 }

@@ -31,7 +31,7 @@ TEST(Freshness, SMaxageWinsOverEverything) {
   in.last_modified = "Fri, 01 Mar 2023 12:00:00 GMT";
   const Freshness f = compute_freshness(in);
   EXPECT_EQ(f.lifetime, 600s);
-  EXPECT_FALSE(f.heuristic);
+  EXPECT_EQ(f.basis, Freshness::Basis::stated);
 }
 
 TEST(Freshness, MaxAgeWinsOverExpires) {
@@ -48,7 +48,7 @@ TEST(Freshness, ExpiresMinusDate) {
   in.last_modified = "Fri, 01 Mar 2023 12:00:00 GMT";
   const Freshness f = compute_freshness(in);
   EXPECT_EQ(f.lifetime, 1h);
-  EXPECT_FALSE(f.heuristic);
+  EXPECT_EQ(f.basis, Freshness::Basis::stated);
 }
 
 TEST(Freshness, ExpiresWithoutDateUsesResponseTime) {
@@ -67,7 +67,7 @@ TEST(Freshness, InvalidOrPastExpiresIsExpired) {
     in.expires = expires;
     const Freshness f = compute_freshness(in);
     EXPECT_EQ(f.lifetime, 0s) << expires;
-    EXPECT_FALSE(f.heuristic) << expires;
+    EXPECT_NE(f.basis, Freshness::Basis::heuristic) << expires;
   }
 }
 
@@ -83,7 +83,7 @@ TEST(Freshness, HeuristicIsTenPercentOfTheAge) {
   in.last_modified = "Fri, 01 Mar 2024 10:00:00 GMT";
   const Freshness f = compute_freshness(in);
   EXPECT_EQ(f.lifetime, 12min);
-  EXPECT_TRUE(f.heuristic);
+  EXPECT_EQ(f.basis, Freshness::Basis::heuristic);
 }
 
 TEST(Freshness, HeuristicIsCappedAtOneDay) {
@@ -92,7 +92,7 @@ TEST(Freshness, HeuristicIsCappedAtOneDay) {
   const Freshness f = compute_freshness(in);
   EXPECT_EQ(f.lifetime, kMaxHeuristicLifetime);
   EXPECT_EQ(f.lifetime, 24h);
-  EXPECT_TRUE(f.heuristic);
+  EXPECT_EQ(f.basis, Freshness::Basis::heuristic);
 }
 
 TEST(Freshness, HeuristicOnlyForHeuristicallyCacheableStatuses) {
@@ -106,7 +106,7 @@ TEST(Freshness, HeuristicOnlyForHeuristicallyCacheableStatuses) {
     in.status = status;
     const Freshness f = compute_freshness(in);
     EXPECT_EQ(f.lifetime, 0s) << status;
-    EXPECT_FALSE(f.heuristic) << status;
+    EXPECT_EQ(f.basis, Freshness::Basis::none) << status;
   }
 }
 
@@ -120,7 +120,7 @@ TEST(Freshness, ExplicitLifetimeAppliesToAnyStatus) {
 TEST(Freshness, NothingToGoOnIsZero) {
   const Freshness f = compute_freshness(input());
   EXPECT_EQ(f.lifetime, 0s);
-  EXPECT_FALSE(f.heuristic);
+  EXPECT_EQ(f.basis, Freshness::Basis::none);
 }
 
 TEST(Freshness, LastModifiedInTheFutureGivesNoHeuristicLifetime) {

@@ -35,6 +35,11 @@ TEST(ClientErrors, BadOptionsAreOneLineAndExitCode2) {
                                              {"--mirror-url=ftp://x"},
                                              {"--no-such-flag"},
                                              {"--min-ttl=soon"},
+                                             {"--ttl=pool/*=1h"},
+                                             {"--ttl=/pool/*"},
+                                             {"--ttl=/pool/*=500ms"},
+                                             {"--immutable=pool"},
+                                             {"--default-ttl=-1s"},
                                              {"positional"}}) {
     auto [code, output] = CasseroleNode::run_to_exit(flags);
     EXPECT_EQ(code, 2) << flags[0];
@@ -49,10 +54,11 @@ TEST(ClientErrors, BadOptionsAreOneLineAndExitCode2) {
 TEST(ClientErrors, HelpAndVersion) {
   auto [help_code, help] = CasseroleNode::run_to_exit({"--help"});
   EXPECT_EQ(help_code, 0);
-  for (const char* flag :
-       {"--address", "--mirror-url", "--max-memory-usage", "--disk-cache-enabled",
-        "--disk-cache-dir", "--max-disk-usage", "--cleaned-disk-usage", "--etcd",
-        "--peering-address", "--passthrough", "--segment-size", "--min-ttl"}) {
+  for (const char* flag : {"--address", "--mirror-url", "--max-memory-usage",
+                           "--disk-cache-enabled", "--disk-cache-dir", "--max-disk-usage",
+                           "--cleaned-disk-usage", "--etcd", "--peering-address", "--passthrough",
+                           "--segment-size", "--min-ttl", "--default-ttl", "--ttl", "--immutable",
+                           "--max-connections", "--client-header-timeout", "--keepalive-timeout"}) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
   }
   auto [version_code, version] = CasseroleNode::run_to_exit({"--version"});

@@ -16,13 +16,13 @@ upstream::ObjectMeta answer(Clock::time_point when) {
                                           {"ETag", "\"v1\""},
                                           {"Cache-Control", "max-age=3600"},
                                           {"X-Note", "kept \"as is\""}},
-                                         when - 1s, when, 60s);
+                                         when - 1s, when, upstream::StoreRules{});
 }
 
 TEST(MetaRecord, RoundTripKeepsVersionAndFreshness) {
   auto now = Clock::now();
   auto meta = answer(now - 10min);
-  auto decoded = decode_meta_record(encode_meta_record(meta), 60s);
+  auto decoded = decode_meta_record(encode_meta_record(meta), upstream::StoreRules{});
   ASSERT_TRUE(decoded);
   EXPECT_TRUE(decoded->cacheable());
   EXPECT_EQ(decoded->version(), meta.version());
@@ -34,7 +34,7 @@ TEST(MetaRecord, RoundTripKeepsVersionAndFreshness) {
 
 TEST(MetaRecord, CurrentMinTtlDecides) {
   auto meta = answer(Clock::now() - 59min);
-  auto decoded = decode_meta_record(encode_meta_record(meta), 2h);
+  auto decoded = decode_meta_record(encode_meta_record(meta), upstream::StoreRules{.min_ttl = 2h});
   ASSERT_TRUE(decoded);
   EXPECT_FALSE(decoded->cacheable());
 }
@@ -45,7 +45,7 @@ TEST(MetaRecord, OtherBytesAreNoRecord) {
         R"({"status":"200","headers":[],"request_time":1,"response_time":2})",
         R"({"status":200,"headers":[["a"]],"request_time":1,"response_time":2})",
         R"({"status":7,"headers":[],"request_time":1,"response_time":2})"}) {
-    EXPECT_FALSE(decode_meta_record(bytes, 60s)) << bytes;
+    EXPECT_FALSE(decode_meta_record(bytes, upstream::StoreRules{})) << bytes;
   }
 }
 

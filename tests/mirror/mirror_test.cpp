@@ -121,7 +121,7 @@ class MirrorTest : public ::testing::Test {
   upstream::UpstreamClient client_{pool_};
   cache::MemoryStore store_{1 << 20};
   MirrorOptions options_ = mirror_options();
-  ObjectDirectory directory_{store_, nullptr, client_, 60s};
+  ObjectDirectory directory_{store_, nullptr, client_, upstream::CachePolicy{.min_ttl = 60s}};
   SegmentSource source_{io_.get_executor(), store_, nullptr, client_, directory_, options_};
 };
 
@@ -155,7 +155,7 @@ TEST_F(MirrorTest, StaleMetadataIsRevalidatedAndKeepsItsVersion) {
   stale_on_arrival.cache_control = "max-age=0";
   origin_.objects()[kTarget] = stale_on_arrival;
   // A negative minimum keeps metadata that is stale on arrival, so every lookup revalidates.
-  ObjectDirectory directory(store_, nullptr, client_, -1h);
+  ObjectDirectory directory(store_, nullptr, client_, upstream::CachePolicy{.min_ttl = -1h});
   run([&]() -> asio::awaitable<void> {
     auto first = co_await directory.lookup(kTarget);
     EXPECT_TRUE(first->cacheable()) << first->not_cacheable_reason();
@@ -175,7 +175,7 @@ TEST_F(MirrorTest, RevalidationNoticesAChangedObject) {
   OriginObject stale_on_arrival = object(2500);
   stale_on_arrival.cache_control = "max-age=0";
   origin_.objects()[kTarget] = stale_on_arrival;
-  ObjectDirectory directory(store_, nullptr, client_, -1h);
+  ObjectDirectory directory(store_, nullptr, client_, upstream::CachePolicy{.min_ttl = -1h});
   run([&]() -> asio::awaitable<void> {
     auto first = co_await directory.lookup(kTarget);
     origin_.objects()[kTarget].etag = "\"v2\"";
@@ -250,7 +250,7 @@ TEST_F(MirrorTest, UnreachableUpstreamIsAnUpstreamError) {
   }
   upstream::ConnectionPool pool(io_.get_executor(), upstream::UpstreamUrl::parse(closed_url), {});
   upstream::UpstreamClient client(pool);
-  ObjectDirectory directory(store_, nullptr, client, 60s);
+  ObjectDirectory directory(store_, nullptr, client, upstream::CachePolicy{.min_ttl = 60s});
   int failures = 0;
   run([&]() -> asio::awaitable<void> {
     co_await concurrently(3, [&](int) -> asio::awaitable<void> {
@@ -429,7 +429,7 @@ TEST_F(MirrorTest, PrefetchFetchesEachSegmentOnce) {
 TEST_F(MirrorTest, SegmentLargerThanTheMemoryTierIsMemoryExhausted) {
   origin_.objects()[kTarget] = object(2500);
   cache::MemoryStore small(kSegmentSize / 2);
-  ObjectDirectory directory(small, nullptr, client_, 60s);
+  ObjectDirectory directory(small, nullptr, client_, upstream::CachePolicy{.min_ttl = 60s});
   SegmentSource source(io_.get_executor(), small, nullptr, client_, directory, options_);
   run([&]() -> asio::awaitable<void> {
     auto meta = co_await directory.lookup(kTarget);
@@ -447,7 +447,7 @@ TEST_F(MirrorTest, SegmentLargerThanTheMemoryTierIsMemoryExhausted) {
 TEST_F(MirrorTest, MemoryHeldTooLongIsMemoryExhausted) {
   origin_.objects()[kTarget] = object(2500);
   cache::MemoryStore tight(kSegmentSize);
-  ObjectDirectory directory(tight, nullptr, client_, 60s);
+  ObjectDirectory directory(tight, nullptr, client_, upstream::CachePolicy{.min_ttl = 60s});
   SegmentSource source(io_.get_executor(), tight, nullptr, client_, directory, options_);
   run([&]() -> asio::awaitable<void> {
     auto meta = co_await directory.lookup(kTarget);
@@ -477,7 +477,7 @@ class DiskMirrorTest : public MirrorTest {
         : disk(
               io.get_executor(),
               disk::DiskStore::Options{.dir = dir, .max_usage = 1 << 30, .cleaned_usage = 1 << 29}),
-          directory(store, &disk, client, min_ttl),
+          directory(store, &disk, client, upstream::CachePolicy{.min_ttl = min_ttl}),
           source(io.get_executor(), store, &disk, client, directory, options) {}
     cache::MemoryStore store{1 << 20};
     disk::DiskStore disk;

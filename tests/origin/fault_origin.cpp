@@ -87,6 +87,7 @@ std::optional<std::time_t> parse_http_date(const std::string& text) {
 // What one request sees of an object: its spec as of version 1 or 2 (change_after_gets).
 struct Version {
   std::uint64_t seed;
+  std::uint64_t size;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string etag;
   std::optional<std::time_t> last_modified;
@@ -99,7 +100,11 @@ struct Object {
 
   Version current() const {
     const bool changed = spec.change_after_gets > 0 && gets >= spec.change_after_gets;
-    Version version{spec.seed + (changed ? 1 : 0), spec.headers, {}, {}};
+    Version version{spec.seed + (changed ? 1 : 0),
+                    changed ? spec.changed_size.value_or(spec.size) : spec.size,
+                    spec.headers,
+                    {},
+                    {}};
     for (auto& [name, value] : version.headers) {
       if (iequals(name, "ETag")) {
         // "v1" -> "v1-2", W/"v1" -> W/"v1-2".
@@ -500,12 +505,12 @@ class Session {
       response.set(http::field::accept_ranges, "bytes");
     }
     std::uint64_t first = 0;
-    std::uint64_t length = spec.size;
+    std::uint64_t length = version.size;
     if (!head && spec.status == 200 && spec.honor_range && !range_header.empty()) {
-      const RangeRequest range = parse_range(range_header, spec.size);
+      const RangeRequest range = parse_range(range_header, version.size);
       if (range.kind == RangeRequest::kUnsatisfiable) {
         response.result(http::status::range_not_satisfiable);
-        response.set(http::field::content_range, "bytes */" + std::to_string(spec.size));
+        response.set(http::field::content_range, "bytes */" + std::to_string(version.size));
         response.content_length(0);
         co_return co_await write_header(response) && keep_alive;
       }
@@ -513,13 +518,13 @@ class Session {
         response.result(http::status::partial_content);
         response.set(http::field::content_range, "bytes " + std::to_string(range.first) + "-" +
                                                      std::to_string(range.last) + "/" +
-                                                     std::to_string(spec.size));
+                                                     std::to_string(version.size));
         first = range.first;
         length = range.last - range.first + 1;
       }
     }
     if (head) {
-      if (spec.head_content_length) response.content_length(spec.size);
+      if (spec.head_content_length) response.content_length(version.size);
       co_return co_await write_header(response) && keep_alive;
     }
     if (spec.chunked) {

@@ -32,7 +32,8 @@ HeaderList object_headers(std::uint64_t length = kLength) {
 }
 
 ObjectMeta object(std::uint64_t length = kLength) {
-  return ObjectMeta::from_head(200, object_headers(length), kFetched, kFetched, 60s);
+  return ObjectMeta::from_head(200, object_headers(length), kFetched, kFetched,
+                               upstream::StoreRules{});
 }
 
 // RequestFacts built field by field: designated initializers that skip members trip
@@ -225,7 +226,8 @@ TEST(ResponsePlan, MultipleRangesAreMultipartByteranges) {
 TEST(ResponsePlan, MultipartWithoutContentTypeHasNoPartContentType) {
   HeaderList headers = object_headers();
   std::erase_if(headers, [](const auto& field) { return field.first == "Content-Type"; });
-  const ObjectMeta meta = ObjectMeta::from_head(200, headers, kFetched, kFetched, 60s);
+  const ObjectMeta meta =
+      ObjectMeta::from_head(200, headers, kFetched, kFetched, upstream::StoreRules{});
   const ResponsePlan p =
       plan_response(meta, Request().range("bytes=0-0,2-2").facts, kFetched, kBoundary);
   ASSERT_EQ(p.parts.size(), 2u);
@@ -368,7 +370,8 @@ TEST(ResponsePlan, OneByteObject) {
 TEST(ResponsePlan, AgeCountsFromTheResponse) {
   HeaderList headers = object_headers();
   headers.emplace_back("Age", "40");
-  const ObjectMeta meta = ObjectMeta::from_head(200, headers, kFetched, kFetched, 60s);
+  const ObjectMeta meta =
+      ObjectMeta::from_head(200, headers, kFetched, kFetched, upstream::StoreRules{});
   EXPECT_EQ(value(plan_response(meta, {}, kFetched + 2s, kBoundary).headers, "Age"), "42");
 }
 

@@ -86,6 +86,7 @@ std::string to_json(const ObjectSpec& spec) {
       {"stall_after_bytes", optional_count_to_json(spec.stall_after_bytes)},
       {"close_after_bytes", optional_count_to_json(spec.close_after_bytes)},
       {"change_after_gets", spec.change_after_gets},
+      {"changed_size", optional_count_to_json(spec.changed_size)},
   });
 }
 
@@ -121,6 +122,7 @@ ObjectSpec parse_object_spec(std::string_view text) {
   result.stall_after_bytes = optional_count(*spec, "stall_after_bytes");
   result.close_after_bytes = optional_count(*spec, "close_after_bytes");
   result.change_after_gets = integer_field(*spec, "change_after_gets", 0, 0, kMaxInteger);
+  result.changed_size = optional_count(*spec, "changed_size");
   return result;
 }
 

@@ -44,6 +44,7 @@ struct ObjectSpec {
   // After this many GETs (of any kind) the object becomes version 2: seed + 1, ETag "x" ->
   // "x-2", Last-Modified one hour later. 0: never.
   std::uint64_t change_after_gets = 0;
+  std::optional<std::uint64_t> changed_size{};  // version 2's size; none: the same as version 1
 };
 
 // One request as the origin received it; absent headers are "".

@@ -76,7 +76,8 @@ TEST(ObjectSpecTest, JsonRoundTripKeepsEveryField) {
                         .bytes_per_second = 9,
                         .stall_after_bytes = 10,
                         .close_after_bytes = 0,
-                        .change_after_gets = 11};
+                        .change_after_gets = 11,
+                        .changed_size = 12};
   EXPECT_EQ(to_json(parse_object_spec(to_json(spec))), to_json(spec));
   const ObjectSpec defaults = parse_object_spec(R"({"size": 1})");
   EXPECT_EQ(to_json(defaults), to_json(ObjectSpec{.size = 1}));

@@ -19,7 +19,7 @@ using Clock = ObjectMeta::Clock;
 constexpr Clock::time_point kNow{sys_days{2024y / March / 1} + 12h};
 constexpr std::string_view kDate = "Fri, 01 Mar 2024 12:00:00 GMT";
 constexpr std::string_view kLastModified = "Thu, 01 Feb 2024 12:00:00 GMT";
-constexpr seconds kMinTtl{60};
+const StoreRules kRules{.min_ttl = seconds{60}};
 
 HeaderList cacheable_headers() {
   return {{"Date", std::string(kDate)},
@@ -31,7 +31,7 @@ HeaderList cacheable_headers() {
 }
 
 ObjectMeta head(HeaderList headers, unsigned status = 200) {
-  return ObjectMeta::from_head(status, std::move(headers), kNow, kNow, kMinTtl);
+  return ObjectMeta::from_head(status, std::move(headers), kNow, kNow, kRules);
 }
 
 HeaderList remove(HeaderList headers, std::string_view name) {
@@ -253,7 +253,7 @@ TEST(ObjectMeta, RevalidatedRefreshesFreshnessAndKeepsTheLength) {
                                 {"ETag", "\"v1\""},
                                 {"Cache-Control", "max-age=7200"},
                                 {"Content-Length", "0"}};
-  const ObjectMeta refreshed = stored.revalidated(not_modified, later, later, kMinTtl);
+  const ObjectMeta refreshed = stored.revalidated(not_modified, later, later, kRules);
   EXPECT_TRUE(refreshed.cacheable()) << refreshed.not_cacheable_reason();
   EXPECT_EQ(refreshed.length(), 10485760u);
   EXPECT_EQ(first_value(refreshed.headers(), "Content-Length"), "10485760");
@@ -272,7 +272,7 @@ TEST(ObjectMeta, RevalidatedBy304WithoutDateCountsFromItsArrival) {
   // (two hours old) must not make the refreshed object look two hours old.
   const ObjectMeta stored = head(cacheable_headers());
   const Clock::time_point later = kNow + 2h;
-  const ObjectMeta refreshed = stored.revalidated({{"ETag", "\"v1\""}}, later, later, kMinTtl);
+  const ObjectMeta refreshed = stored.revalidated({{"ETag", "\"v1\""}}, later, later, kRules);
   EXPECT_TRUE(refreshed.cacheable()) << refreshed.not_cacheable_reason();
   EXPECT_EQ(refreshed.age(later), 0s);
   EXPECT_TRUE(refreshed.fresh(later + 1h - 1s));
@@ -283,7 +283,7 @@ TEST(ObjectMeta, RevalidatedIgnoresTheFirstAnswersAge) {
   const ObjectMeta stored = head(set(cacheable_headers(), "Age", "3000"));
   const Clock::time_point later = kNow + 2h;
   const ObjectMeta refreshed = stored.revalidated(
-      {{"Date", http::format_http_date(later)}, {"ETag", "\"v1\""}}, later, later, kMinTtl);
+      {{"Date", http::format_http_date(later)}, {"ETag", "\"v1\""}}, later, later, kRules);
   EXPECT_EQ(refreshed.age(later), 0s);
   EXPECT_TRUE(refreshed.fresh(later + 1h - 1s));
 }
@@ -303,7 +303,7 @@ TEST(ObjectMeta, RevalidatedCanTurnUncacheable) {
   const Clock::time_point later = kNow + 2h;
   const ObjectMeta refreshed =
       stored.revalidated({{"Date", http::format_http_date(later)}, {"Cache-Control", "no-store"}},
-                         later, later, kMinTtl);
+                         later, later, kRules);
   EXPECT_FALSE(refreshed.cacheable());
 }
 
@@ -328,7 +328,7 @@ TEST(ObjectMeta, RevalidatedDropsHopByHopFieldsOfThe304) {
   const ObjectMeta refreshed = stored.revalidated({{"Date", http::format_http_date(later)},
                                                    {"Connection", "close"},
                                                    {"Keep-Alive", "timeout=5"}},
-                                                  later, later, kMinTtl);
+                                                  later, later, kRules);
   EXPECT_FALSE(has_field(refreshed.headers(), "Connection"));
   EXPECT_FALSE(has_field(refreshed.headers(), "Keep-Alive"));
 }
@@ -351,6 +351,78 @@ TEST(ObjectMeta, VaryFieldsListsEveryName) {
   EXPECT_EQ(head(headers).vary_fields(),
             (std::vector<std::string>{"Accept-Encoding", "Origin", "Accept-Language"}));
   EXPECT_TRUE(head(cacheable_headers()).vary_fields().empty());
+}
+
+// What the operator declares (cache_policy.hpp) for an origin that says nothing.
+HeaderList silent_headers(std::string length = "1000") {
+  return {{"Date", std::string(kDate)}, {"Content-Length", std::move(length)}};
+}
+
+ObjectMeta head_with(const StoreRules& rules, HeaderList headers, Clock::time_point at = kNow) {
+  return ObjectMeta::from_head(200, std::move(headers), at, at, rules);
+}
+
+TEST(ObjectMeta, AnObjectOfOneAnswerNeedsNoValidatorButEachAnswerIsItsOwnVersion) {
+  const StoreRules rules{.ttl = hours(1), .one_answer_size = 1000};
+  const ObjectMeta first = head_with(rules, silent_headers());
+  EXPECT_TRUE(first.cacheable()) << first.not_cacheable_reason();
+  EXPECT_TRUE(first.fetch_conditions().empty());
+  const ObjectMeta again = head_with(rules, silent_headers(), kNow + hours(2));
+  EXPECT_NE(first.version(), again.version()) << "a refetch could be other bytes";
+  expect_refused(head_with(rules, silent_headers("1001")), "validator");
+}
+
+TEST(ObjectMeta, ImmutablePathsNeedNoValidatorAndStayFresh) {
+  const StoreRules rules{.immutable = true};
+  const ObjectMeta meta = head_with(rules, silent_headers("104857600"));
+  EXPECT_TRUE(meta.cacheable()) << meta.not_cacheable_reason();
+  EXPECT_TRUE(meta.fresh(kNow + days(300)));
+  EXPECT_EQ(meta.version(),
+            head_with(rules, silent_headers("104857600"), kNow + hours(5)).version())
+      << "the same path and length are the same bytes";
+  EXPECT_NE(meta.version(), head_with(rules, silent_headers("5"), kNow).version());
+  expect_refused(head_with(rules, set(silent_headers(), "Cache-Control", "no-store")), "no-store");
+}
+
+TEST(ObjectMeta, PathTtlReplacesTheAnswersLifetimeButNotWhatForbidsStoring) {
+  const StoreRules rules{.ttl = hours(1)};
+  const ObjectMeta meta = head(with("Cache-Control", "max-age=5"));
+  EXPECT_FALSE(meta.cacheable()) << "5 s is under min-ttl";
+  const ObjectMeta ruled = head_with(rules, with("Cache-Control", "max-age=5"));
+  EXPECT_TRUE(ruled.cacheable()) << ruled.not_cacheable_reason();
+  EXPECT_EQ(ruled.remaining_freshness(kNow), hours(1));
+  expect_refused(head_with(rules, with("Cache-Control", "private")), "private");
+  expect_refused(head_with(rules, with("Set-Cookie", "a=b")), "Set-Cookie");
+}
+
+TEST(ObjectMeta, DefaultTtlOnlyWhenTheAnswerGivesNoLifetime) {
+  const StoreRules rules{.default_ttl = hours(2)};
+  const HeaderList unstated = remove(without("Cache-Control"), "Last-Modified");
+  EXPECT_EQ(head_with(rules, unstated).remaining_freshness(kNow), hours(2));
+  EXPECT_FALSE(head(unstated).cacheable());
+  // A stated lifetime, even zero, and a heuristic one are the answer's own.
+  EXPECT_EQ(head_with(rules, set(unstated, "Cache-Control", "max-age=0")).remaining_freshness(kNow),
+            seconds(0));
+  EXPECT_EQ(head_with(rules, without("Cache-Control")).remaining_freshness(kNow),
+            head(without("Cache-Control")).remaining_freshness(kNow));
+}
+
+TEST(CachePolicy, RulesForAPathTakeTheFirstMatchingTtlAndIgnoreTheQuery) {
+  const CachePolicy policy{.min_ttl = seconds(5),
+                           .default_ttl = seconds(7),
+                           .ttl = {{"/pool/*.deb", hours(1)}, {"/pool/*", hours(2)}},
+                           .immutable = {"*/blobs/sha256:*"},
+                           .segment_size = 4096};
+  const StoreRules deb = policy.rules_for("/pool/main/h/hostname.deb?x=1");
+  EXPECT_EQ(deb.ttl, hours(1));
+  EXPECT_FALSE(deb.immutable);
+  EXPECT_EQ(deb.min_ttl, seconds(5));
+  EXPECT_EQ(deb.default_ttl, seconds(7));
+  EXPECT_EQ(deb.one_answer_size, 4096u);
+  EXPECT_EQ(policy.rules_for("/pool/main/Release").ttl, hours(2));
+  EXPECT_FALSE(policy.rules_for("/dists/Release").ttl);
+  EXPECT_TRUE(policy.rules_for("/v2/x/blobs/sha256:ab").immutable);
+  EXPECT_FALSE(policy.rules_for("/v2/x/manifests/latest").immutable);
 }
 
 }  // namespace

@@ -1,0 +1,45 @@
+// CachePolicy: what the operator declares about freshness (--min-ttl, --default-ttl, --ttl,
+// --immutable), and StoreRules, the part of it that applies to one path. ObjectMeta reads the
+// rules with the upstream's answer; the answer still decides what must never be stored.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace casserole::upstream {
+
+struct StoreRules {
+  // Shortest remaining freshness worth storing.
+  std::chrono::seconds min_ttl{60};
+  // The lifetime of an answer that states none and gives nothing to guess one from.
+  std::chrono::seconds default_ttl{0};
+  // The operator's lifetime for this path, in place of what the answer says.
+  std::optional<std::chrono::seconds> ttl{};
+  // The path's bytes never change: cached without a validator, in any number of segments,
+  // and never revalidated.
+  bool immutable = false;
+  // An object this small is fetched in one answer, which cannot mix versions: it needs no
+  // validator.
+  std::uint64_t one_answer_size = 0;
+};
+
+struct CachePolicy {
+  struct PathTtl {
+    std::string glob;  // http/path_glob.hpp
+    std::chrono::seconds ttl;
+  };
+
+  std::chrono::seconds min_ttl{60};
+  std::chrono::seconds default_ttl{0};
+  std::vector<PathTtl> ttl{};  // the first match wins
+  std::vector<std::string> immutable{};
+  std::uint64_t segment_size = 2 * 1024 * 1024;
+
+  StoreRules rules_for(std::string_view target) const;
+};
+
+}  // namespace casserole::upstream

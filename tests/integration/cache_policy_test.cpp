@@ -1,0 +1,110 @@
+// The operator's caching policy (--default-ttl, --ttl, --immutable) against an origin that sends
+// no caching header and no validator, as many package mirrors do.
+#include <future>
+
+#include "integration/mirror_fixture.hpp"
+
+namespace casserole::test {
+namespace {
+
+// No Cache-Control, Expires, Last-Modified or ETag: by RFC 9111 nothing is fresh.
+constexpr std::uint64_t kSmall = 100'000;
+
+std::size_t upstream_gets(FaultMirror& mirror, const std::string& target) {
+  return mirror.requests(target, "GET").size();
+}
+
+void download_twice(FaultMirror& mirror, const std::string& target, std::uint64_t seed,
+                    std::uint64_t size) {
+  for (int i = 0; i < 2; ++i) {
+    const Response response = get(mirror.url(target));
+    EXPECT_EQ(response.status, 200) << response.error;
+    EXPECT_EQ(response.body_sha256, pattern_sha256(seed, 0, size)) << target;
+  }
+}
+
+TEST(CachePolicy, WithoutOptionsASilentOriginIsAskedEveryTime) {
+  FaultMirror mirror;
+  mirror.origin.put_object("/pool/a.deb", {.size = kSmall, .seed = 1});
+  download_twice(mirror, "/pool/a.deb", 1, kSmall);
+  EXPECT_EQ(upstream_gets(mirror, "/pool/a.deb"), 2u);
+}
+
+TEST(CachePolicy, PathTtlCachesASmallObjectWithoutValidator) {
+  FaultMirror mirror({"--segment-size=1M", "--ttl=/pool/*=1h"});
+  mirror.origin.put_object("/pool/a.deb", {.size = kSmall, .seed = 2});
+  mirror.origin.put_object("/dists/Release", {.size = kSmall, .seed = 3});
+  download_twice(mirror, "/pool/a.deb", 2, kSmall);
+  EXPECT_EQ(upstream_gets(mirror, "/pool/a.deb"), 1u) << "the second download is a hit";
+  download_twice(mirror, "/dists/Release", 3, kSmall);
+  EXPECT_EQ(upstream_gets(mirror, "/dists/Release"), 2u) << "no rule matches it";
+}
+
+TEST(CachePolicy, PathTtlNeverStoresWhatTheAnswerForbids) {
+  FaultMirror mirror({"--segment-size=1M", "--ttl=*=1h"});
+  mirror.origin.put_object("/private",
+                           {.size = kSmall, .seed = 4, .headers = {{"Cache-Control", "private"}}});
+  download_twice(mirror, "/private", 4, kSmall);
+  EXPECT_EQ(upstream_gets(mirror, "/private"), 2u);
+}
+
+TEST(CachePolicy, DefaultTtlCachesAnswersThatGiveNoLifetime) {
+  FaultMirror mirror({"--segment-size=1M", "--default-ttl=10m"});
+  mirror.origin.put_object("/silent", {.size = kSmall, .seed = 5});
+  mirror.origin.put_object(
+      "/stated", {.size = kSmall, .seed = 6, .headers = {{"Cache-Control", "max-age=0"}}});
+  download_twice(mirror, "/silent", 5, kSmall);
+  EXPECT_EQ(upstream_gets(mirror, "/silent"), 1u);
+  download_twice(mirror, "/stated", 6, kSmall);
+  EXPECT_EQ(upstream_gets(mirror, "/stated"), 2u) << "a stated lifetime is the answer's own";
+}
+
+TEST(CachePolicy, ImmutableObjectsAreCachedInSegmentsAndFetchedOnce) {
+  FaultMirror mirror({"--segment-size=2M", "--immutable=/pool/*"});
+  const std::uint64_t size = 20 * kMiB;
+  mirror.origin.put_object("/pool/big.deb", {.size = size, .seed = 7});
+  mirror.origin.put_object("/pool/herd.deb", {.size = size, .seed = 8});
+  download_twice(mirror, "/pool/big.deb", 7, size);
+  EXPECT_EQ(upstream_gets(mirror, "/pool/big.deb"), 10u) << "ten segments, each fetched once";
+  EXPECT_EQ(mirror.requests("/pool/big.deb", "HEAD").size(), 1u) << "never revalidated";
+
+  std::vector<std::future<Response>> herd;
+  for (int i = 0; i < 20; ++i) {
+    herd.push_back(
+        std::async(std::launch::async, [&] { return get(mirror.url("/pool/herd.deb")); }));
+  }
+  for (auto& client : herd) {
+    const Response response = client.get();
+    EXPECT_EQ(response.status, 200) << response.error;
+    EXPECT_EQ(response.body_sha256, pattern_sha256(8, 0, size));
+  }
+  EXPECT_EQ(upstream_gets(mirror, "/pool/herd.deb"), 10u) << "20 clients, one GET per segment";
+}
+
+// An origin that breaks the promise: the length changes between segments. Every client gets one
+// version whole, or a transfer that fails; never a mix.
+TEST(CachePolicy, ImmutableObjectThatChangesLengthIsNeverServedMixed) {
+  FaultMirror mirror({"--segment-size=1M", "--read-ahead=0", "--immutable=/pool/*"});
+  const std::uint64_t size = 4 * kMiB;
+  const std::uint64_t changed = 5 * kMiB;
+  mirror.origin.put_object(
+      "/pool/liar.deb", {.size = size, .seed = 9, .change_after_gets = 2, .changed_size = changed});
+  int whole = 0;
+  for (int i = 0; i < 4; ++i) {
+    HttpClient client;
+    const Response response =
+        client.perform(Request{.url = mirror.url("/pool/liar.deb"), .keep_body = false});
+    const bool first_version = response.body_sha256 == pattern_sha256(9, 0, size);
+    const bool second_version = response.body_sha256 == pattern_sha256(10, 0, changed);
+    if (response.curl_code == 0 && response.status == 200) {
+      EXPECT_TRUE(first_version || second_version) << "client " << i << " got a mixed body";
+      whole += first_version || second_version;
+    } else {
+      EXPECT_FALSE(first_version || second_version);
+    }
+  }
+  EXPECT_GE(whole, 1) << "once the change is seen, the new version is served whole";
+}
+
+}  // namespace
+}  // namespace casserole::test
