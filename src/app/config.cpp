@@ -298,6 +298,16 @@ const std::vector<Option>& options() {
       list_option("immutable", "GLOB[,GLOB...]",
                   "Paths whose bytes never change: cached without a validator, never revalidated",
                   &Config::immutable, "pattern", kGlobHint, parse_path_glob),
+      list_option("cache-key-ignore-query", "GLOB[,GLOB...]",
+                  "Query parameters left out of the cache key but sent upstream",
+                  &Config::cache_key_ignore_query, "parameter pattern",
+                  "name query parameters, e.g. X-Amz-*, without ? & or =",
+                  [](std::string_view text) -> std::optional<std::string> {
+                    if (text.empty() || text.find_first_of("?&=") != std::string_view::npos) {
+                      return std::nullopt;
+                    }
+                    return std::string(text);
+                  }),
       duration_option("upstream-connect-timeout", "Time allowed to connect to the upstream",
                       &Config::upstream_connect_timeout, milliseconds(1)),
       duration_option("upstream-timeout", "Time an upstream read or write may stay idle",

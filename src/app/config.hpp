@@ -29,9 +29,10 @@ struct Config {
   std::vector<std::string> passthrough;  // request path glob patterns never cached
   std::uint64_t segment_size = 2 * kMiB;
   std::chrono::seconds min_ttl{60};
-  std::chrono::seconds default_ttl{0};  // for answers that give no lifetime; 0: none
-  std::vector<std::string> ttl;         // "GLOB=DURATION", checked by parse_path_ttl
-  std::vector<std::string> immutable;   // path globs whose bytes never change
+  std::chrono::seconds default_ttl{0};              // for answers that give no lifetime; 0: none
+  std::vector<std::string> ttl;                     // "GLOB=DURATION", checked by parse_path_ttl
+  std::vector<std::string> immutable;               // path globs whose bytes never change
+  std::vector<std::string> cache_key_ignore_query;  // query parameter name globs
   std::chrono::milliseconds upstream_connect_timeout{5000};
   std::chrono::milliseconds upstream_timeout{30000};  // idle read/write timeout
   std::chrono::milliseconds peer_timeout{10000};      // a peer silent this long is suspect

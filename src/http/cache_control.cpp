@@ -41,6 +41,19 @@ void set_delta(std::optional<std::int64_t>& field, std::optional<std::string_vie
   field = field ? std::min(*field, *seconds) : *seconds;
 }
 
+// A qualified no-cache or private: the fields it names are withheld; an argument that cannot be
+// read counts as the bare directive (`bare`).
+void withhold(CacheControl& cc, std::string_view argument, bool CacheControl::*bare) {
+  const std::optional<std::string> names = unquote(argument);
+  const std::vector<std::string_view> fields =
+      names ? split_list(*names) : std::vector<std::string_view>{};
+  if (fields.empty()) {
+    cc.*bare = true;
+    return;
+  }
+  for (std::string_view field : fields) cc.withheld_fields.emplace_back(field);
+}
+
 }  // namespace
 
 CacheControl parse_cache_control(std::string_view value) {
@@ -69,6 +82,10 @@ CacheControl parse_cache_control(std::string_view value) {
       set_delta(cc.stale_while_revalidate, argument, std::nullopt);
     } else if (iequals(name, "stale-if-error")) {
       set_delta(cc.stale_if_error, argument, std::nullopt);
+    } else if (iequals(name, "no-cache") && argument) {
+      withhold(cc, *argument, &CacheControl::no_cache);
+    } else if (iequals(name, "private") && argument) {
+      withhold(cc, *argument, &CacheControl::is_private);
     } else {
       for (const auto& [flag_name, member] : flags) {
         if (iequals(name, flag_name)) cc.*member = true;
@@ -76,6 +93,20 @@ CacheControl parse_cache_control(std::string_view value) {
     }
   }
   return cc;
+}
+
+RequestCacheControl parse_request_cache_control(std::string_view cache_control,
+                                                std::string_view pragma) {
+  RequestCacheControl out;
+  if (cache_control.empty()) {
+    out.no_cache = list_contains(pragma, "no-cache");
+    return out;
+  }
+  const CacheControl cc = parse_cache_control(cache_control);
+  out.no_cache = cc.no_cache || !cc.withheld_fields.empty();
+  out.max_age = cc.max_age;
+  out.only_if_cached = list_contains(cache_control, "only-if-cached");
+  return out;
 }
 
 }  // namespace casserole::http

@@ -2,14 +2,17 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 // The Cache-Control response directives a shared cache acts on (RFC 9111 §5.2.2).
 namespace casserole::http {
 
-// Each flag is set when its directive appears in any form, including the qualified forms
-// no-cache="field" and private="field": a shared cache treats those like the bare directive
-// because it does not strip fields. Delta-seconds values lie in [0, kMaxDeltaSeconds].
+// Each flag is set when its directive appears. The qualified forms no-cache="field" and
+// private="field" set no flag: they withhold only the fields they name (RFC 9111 §5.2.2.4 and
+// §5.2.2.7), which a shared cache then never stores. Delta-seconds values lie in
+// [0, kMaxDeltaSeconds].
 struct CacheControl {
   bool no_store = false;
   bool no_cache = false;
@@ -23,6 +26,7 @@ struct CacheControl {
   std::optional<std::int64_t> s_maxage;
   std::optional<std::int64_t> stale_while_revalidate;
   std::optional<std::int64_t> stale_if_error;
+  std::vector<std::string> withheld_fields;  // as the directives name them
 };
 
 // Parses a Cache-Control value; callers join several header lines with ", ". Directive names are
@@ -33,5 +37,17 @@ struct CacheControl {
 //  - stale-while-revalidate and stale-if-error with an invalid argument are ignored;
 //  - a directive given more than once keeps its smallest value.
 CacheControl parse_cache_control(std::string_view value);
+
+// The request directives a cache acts on (RFC 9111 §5.2.1), from Cache-Control and, when that
+// is absent, Pragma (§5.4).
+struct RequestCacheControl {
+  bool no_cache = false;  // a stored response must be validated first
+  std::optional<std::int64_t> max_age;
+  bool only_if_cached = false;  // stored, or 504
+  // The client will not take a stored response on trust: no-cache, or max-age=0.
+  bool wants_validation() const { return no_cache || max_age == 0; }
+};
+RequestCacheControl parse_request_cache_control(std::string_view cache_control,
+                                                std::string_view pragma);
 
 }  // namespace casserole::http

@@ -10,10 +10,6 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-std::string meta_key(const std::string& target) {
-  return "meta " + target;
-}
-
 // How long a "not cacheable" answer is trusted. Long enough that a burst of requests for an
 // uncacheable object goes straight through instead of each asking with HEAD first; short
 // enough that an object which becomes cacheable (a 404 that appears, an outage's 503) is
@@ -54,6 +50,19 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& targe
                                 [this, &target, reach] { return find_or_ask(target, reach); });
 }
 
+boost::asio::awaitable<MetaPtr> ObjectDirectory::revalidate(const std::string& target) {
+  co_return co_await heads_.run(meta_key(target) + " validated",
+                                [this, &target]() -> boost::asio::awaitable<MetaPtr> {
+                                  MetaPtr held;
+                                  if (auto entry = store_.peek<MetaEntry>(meta_key(target))) {
+                                    held = entry->meta;
+                                  } else {
+                                    held = co_await from_disk(target);
+                                  }
+                                  co_return co_await ask_upstream(target, std::move(held));
+                                });
+}
+
 boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& target,
                                                              Reach reach) {
   MetaPtr stale;
@@ -83,6 +92,10 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& 
     }
   }
   co_return co_await ask_upstream(target, std::move(stale));
+}
+
+std::string ObjectDirectory::meta_key(const std::string& target) const {
+  return "meta " + policy_.key_of(target);
 }
 
 boost::asio::awaitable<MetaPtr> ObjectDirectory::from_disk(const std::string& target) {

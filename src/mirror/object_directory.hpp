@@ -45,12 +45,17 @@ class ObjectDirectory {
   // lookup()'s answer when memory holds valid metadata, else null; never waits. Callers ask it
   // first: the coroutine call of lookup() for that common answer showed in the profile.
   MetaPtr held(const std::string& target);
+  // The metadata as the upstream confirms it now (a conditional HEAD when a copy is held), for
+  // a request that will not take a stored response on trust.
+  boost::asio::awaitable<MetaPtr> revalidate(const std::string& target);
   // The object changed under us: the next lookup asks the upstream again.
   void invalidate(const std::string& target);
   // Serve this object by streaming through while `meta` stays fresh.
   void refuse(const std::string& target, const MetaPtr& meta, std::string reason);
 
  private:
+  // Objects are named by their cache key (CachePolicy::key_of), asked for by their target.
+  std::string meta_key(const std::string& target) const;
   boost::asio::awaitable<MetaPtr> find_or_ask(const std::string& target, Reach reach);
   boost::asio::awaitable<MetaPtr> from_disk(const std::string& target);
   // Null when the peer holds none or cannot answer.

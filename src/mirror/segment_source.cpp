@@ -62,9 +62,10 @@ std::string SegmentSource::key(const std::string& target, const MetaPtr& meta,
   const std::string size = std::to_string(options_.segment_size);
   const std::string number = std::to_string(index);
   const std::string& version = meta->version();
+  const std::string object = options_.cache_policy.key_of(target);
   std::string k;
-  k.reserve(7 + target.size() + version.size() + size.size() + number.size());
-  k.append("seg ").append(target).append(" ").append(version).append(" ").append(size);
+  k.reserve(7 + object.size() + version.size() + size.size() + number.size());
+  k.append("seg ").append(object).append(" ").append(version).append(" ").append(size);
   k.append(" ").append(number);
   return k;
 }

@@ -138,8 +138,9 @@ boost::asio::awaitable<void> Exchange::write(auto buffers) {
 void Exchange::hold_header(const Head& head) {
   keep_alive_ = keep_alive_ && request().keep_alive();
   status_ = head.status;
+  // A stored response keeps the upstream's Date (RFC 9110 §6.6.1: when it was generated).
   serialize(head,
-            {{"Date", date_now()},
+            {{"Date", upstream::has_field(head.fields, "Date") ? std::string_view() : date_now()},
              {kSourceField, source_},
              {"Connection", keep_alive_ ? "keep-alive" : "close"}},
             held_header_);

@@ -6,6 +6,7 @@
 #include <random>
 #include <utility>
 
+#include "http/cache_control.hpp"
 #include "mirror/mirror_error.hpp"
 #include "server/segment_body.hpp"
 
@@ -44,18 +45,30 @@ bool wants_another_variant(const Exchange& exchange, const upstream::ObjectMeta&
 
 boost::asio::awaitable<void> MirrorHandler::serve(Exchange& exchange) {
   const std::string target(exchange.target());
+  const auto directives = casserole::http::parse_request_cache_control(
+      exchange.field("Cache-Control"), exchange.field("Pragma"));
   for (int attempt = 0;; ++attempt) {
-    mirror::MetaPtr meta = directory_.held(target);
-    if (!meta) meta = co_await directory_.lookup(target);
-    if (!meta->cacheable() || wants_another_variant(exchange, *meta)) {
-      co_return co_await passthrough_.relay(exchange);
+    mirror::MetaPtr meta;
+    if (directives.only_if_cached) {
+      meta = co_await directory_.lookup(target, mirror::Reach::stored);
+    } else if (directives.wants_validation() && attempt == 0) {
+      meta = co_await directory_.revalidate(target);
+    } else {
+      meta = directory_.held(target);
+      if (!meta) meta = co_await directory_.lookup(target);
     }
+    const bool usable = meta && meta->cacheable() && !wants_another_variant(exchange, *meta);
+    if (!usable && directives.only_if_cached) co_return co_await not_stored(exchange);
+    if (!usable) co_return co_await passthrough_.relay(exchange);
     const RequestFacts facts = facts_of(exchange);
     // Only a request for several ranges can be answered in parts; drawing a boundary for every
     // request showed in the profile of small responses.
     const std::string boundary =
         facts.range.find(',') != std::string_view::npos ? random_boundary() : std::string();
     ResponsePlan plan = plan_response(*meta, facts, std::chrono::system_clock::now(), boundary);
+    if (directives.only_if_cached && !stored(target, meta, plan)) {
+      co_return co_await not_stored(exchange);
+    }
     bool stream_through = false;
     try {
       co_await respond(exchange, meta, plan);
@@ -69,6 +82,23 @@ boost::asio::awaitable<void> MirrorHandler::serve(Exchange& exchange) {
     }
     if (stream_through) co_return co_await passthrough_.relay(exchange);
   }
+}
+
+bool MirrorHandler::stored(const std::string& target, const mirror::MetaPtr& meta,
+                           const ResponsePlan& plan) const {
+  const std::uint64_t size = options_.segment_size;
+  for (const auto& part : plan.parts) {
+    for (std::uint64_t i = part.first / size; i <= part.last / size; ++i) {
+      const cache::Source source = segments_.likely_source(target, meta, i);
+      if (source != cache::Source::memory && source != cache::Source::disk) return false;
+    }
+  }
+  return true;
+}
+
+boost::asio::awaitable<void> MirrorHandler::not_stored(Exchange& exchange) {
+  // RFC 9111 §5.2.1.7: only-if-cached and nothing stored is a 504.
+  co_await exchange.send_error(504, "the object is not stored here (only-if-cached)");
 }
 
 boost::asio::awaitable<void> MirrorHandler::respond(Exchange& exchange, const mirror::MetaPtr& meta,

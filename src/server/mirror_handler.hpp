@@ -28,6 +28,10 @@ class MirrorHandler {
   boost::asio::awaitable<void> serve(Exchange& exchange);
 
  private:
+  // Whether every segment the plan sends is held here (only-if-cached).
+  bool stored(const std::string& target, const mirror::MetaPtr& meta,
+              const ResponsePlan& plan) const;
+  boost::asio::awaitable<void> not_stored(Exchange& exchange);
   boost::asio::awaitable<void> respond(Exchange& exchange, const mirror::MetaPtr& meta,
                                        ResponsePlan& plan);
   using Acquired = mirror::SegmentSource::Acquired;

@@ -27,7 +27,7 @@ struct ResponsePlan {
     std::uint64_t last = 0;  // inclusive
   };
   unsigned status = 200;
-  upstream::HeaderList headers;  // everything but Date and the source field
+  upstream::HeaderList headers;  // the stored Date among them; not the source field
   std::vector<Part> parts;       // empty for HEAD, 304, 412, 416 and empty objects
   std::string epilogue;          // multipart closing delimiter
 };

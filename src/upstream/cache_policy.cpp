@@ -1,5 +1,7 @@
 #include "upstream/cache_policy.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 
 #include "http/path_glob.hpp"
@@ -13,6 +15,27 @@ StoreRules CachePolicy::rules_for(std::string_view target) const {
   if (rule != ttl.end()) rules.ttl = rule->ttl;
   rules.immutable = std::ranges::any_of(immutable, matches);
   return rules;
+}
+
+std::string CachePolicy::key_of(std::string_view target) const {
+  const auto question = target.find('?');
+  if (ignored_query.empty() || question == std::string_view::npos) return std::string(target);
+  std::string key(target.substr(0, question));
+  char separator = '?';
+  std::string_view rest = target.substr(question + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view param = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const std::string name(param.substr(0, param.find('=')));
+    const bool ignored = std::ranges::any_of(ignored_query, [&](const std::string& glob) {
+      return fnmatch(glob.c_str(), name.c_str(), 0) == 0;
+    });
+    if (ignored || param.empty()) continue;
+    key.append(1, separator).append(param);
+    separator = '&';
+  }
+  return key;
 }
 
 }  // namespace casserole::upstream

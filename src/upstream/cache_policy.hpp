@@ -1,5 +1,6 @@
 // CachePolicy: what the operator declares about freshness (--min-ttl, --default-ttl, --ttl,
-// --immutable), and StoreRules, the part of it that applies to one path. ObjectMeta reads the
+// --immutable) and about an object's identity (--cache-key-ignore-query), and StoreRules, the
+// part of it that applies to one path. ObjectMeta reads the
 // rules with the upstream's answer; the answer still decides what must never be stored.
 #pragma once
 
@@ -37,9 +38,15 @@ struct CachePolicy {
   std::chrono::seconds default_ttl{0};
   std::vector<PathTtl> ttl{};  // the first match wins
   std::vector<std::string> immutable{};
+  // Query parameter names (globs) that do not make another object: a presigned URL's signature
+  // and expiry. They still go upstream as the client sent them.
+  std::vector<std::string> ignored_query{};
   std::uint64_t segment_size = 2 * 1024 * 1024;
 
   StoreRules rules_for(std::string_view target) const;
+  // The target as the cache names the object: without the ignored query parameters, the others
+  // in their order, and no '?' when none is left.
+  std::string key_of(std::string_view target) const;
 };
 
 }  // namespace casserole::upstream

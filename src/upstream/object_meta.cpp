@@ -46,7 +46,13 @@ std::string refusal(const ObjectMeta& meta, std::chrono::seconds remaining,
   if (!has_validator(meta) && !rules.immutable && *meta.length() > rules.one_answer_size) {
     return "no validator";
   }
-  if (remaining < rules.min_ttl) return "fresh for " + std::to_string(remaining.count()) + "s";
+  // no-cache: stored, and validated before every use (RFC 9111 §5.2.2.4); else an answer must
+  // be fresh, and fresh for long enough.
+  const bool validated_each_use =
+      http::parse_cache_control(joined_values(meta.headers(), "Cache-Control")).no_cache;
+  if (!validated_each_use && (remaining < rules.min_ttl || remaining.count() <= 0)) {
+    return "fresh for " + std::to_string(std::max<std::int64_t>(remaining.count(), 0)) + "s";
+  }
   return {};
 }
 
@@ -67,6 +73,12 @@ ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
   ObjectMeta meta;
   meta.status_ = status;
   meta.headers_ = end_to_end(std::move(headers));
+  // RFC 9111 §5.2.2.4, §5.2.2.7: fields a qualified no-cache or private names are never stored.
+  for (const std::string& withheld :
+       http::parse_cache_control(joined_values(meta.headers_, "Cache-Control")).withheld_fields) {
+    std::erase_if(meta.headers_,
+                  [&](const auto& field) { return http::iequals(field.first, withheld); });
+  }
   meta.length_ = parse_length(first_value(meta.headers_, "Content-Length"));
   meta.etag_ = http::parse_entity_tag(first_value(meta.headers_, "ETag"));
   meta.last_modified_ = std::string(first_value(meta.headers_, "Last-Modified"));
@@ -139,7 +151,8 @@ std::chrono::seconds ObjectMeta::remaining_freshness(Clock::time_point now) cons
 
 bool ObjectMeta::may_serve_stale() const {
   auto cc = http::parse_cache_control(joined_values(headers_, "Cache-Control"));
-  return !cc.must_revalidate && !cc.proxy_revalidate && !cc.no_cache;
+  // s-maxage has proxy-revalidate's meaning for a shared cache (RFC 9111 §5.2.2.10).
+  return !cc.must_revalidate && !cc.proxy_revalidate && !cc.no_cache && !cc.s_maxage;
 }
 
 HeaderList ObjectMeta::fetch_conditions() const {

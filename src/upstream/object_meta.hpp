@@ -53,7 +53,7 @@ class ObjectMeta {
   std::chrono::seconds remaining_freshness(Clock::time_point now) const;
   bool fresh(Clock::time_point now) const { return remaining_freshness(now).count() > 0; }
   // Whether a stale copy may be served when the upstream cannot be reached: not when the object
-  // says must-revalidate, proxy-revalidate or no-cache.
+  // says must-revalidate, proxy-revalidate, s-maxage or no-cache.
   bool may_serve_stale() const;
   // Field names listed in Vary: a request carrying any of them wants a variant we did not fetch.
   const std::vector<std::string>& vary_fields() const { return vary_fields_; }

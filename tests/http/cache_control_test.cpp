@@ -45,17 +45,22 @@ TEST(CacheControl, QuotedArguments) {
   EXPECT_EQ(parse_cache_control("max-age=\"60\"x").max_age, 0);
 }
 
-TEST(CacheControl, QualifiedFormsCountAsSet) {
-  const CacheControl cc =
-      parse_cache_control("no-cache=\"Set-Cookie, Set-Cookie2\", private=\"Authorization\"");
-  EXPECT_TRUE(cc.no_cache);
-  EXPECT_TRUE(cc.is_private);
+TEST(CacheControl, QualifiedFormsWithholdOnlyTheirFields) {
+  const CacheControl cc = parse_cache_control(
+      "no-cache=\"Set-Cookie, Set-Cookie2\", private=\"Authorization\", no-cache=X-Token");
+  EXPECT_FALSE(cc.no_cache);
+  EXPECT_FALSE(cc.is_private);
   EXPECT_FALSE(cc.is_public);
+  EXPECT_EQ(cc.withheld_fields,
+            (std::vector<std::string>{"Set-Cookie", "Set-Cookie2", "Authorization", "X-Token"}));
+  // What cannot be read withholds everything.
+  EXPECT_TRUE(parse_cache_control("no-cache=\"x").no_cache);
+  EXPECT_TRUE(parse_cache_control("private=\"\"").is_private);
 }
 
 TEST(CacheControl, CommasAndDirectiveNamesInsideQuotesAreNotDirectives) {
   const CacheControl cc = parse_cache_control("no-cache=\"x, no-store, max-age=5\", public");
-  EXPECT_TRUE(cc.no_cache);
+  EXPECT_EQ(cc.withheld_fields, (std::vector<std::string>{"x", "no-store", "max-age=5"}));
   EXPECT_FALSE(cc.no_store);
   EXPECT_FALSE(cc.max_age);
   EXPECT_TRUE(cc.is_public);
@@ -106,6 +111,18 @@ TEST(CacheControl, UnknownDirectivesAndLookalikesAreIgnored) {
 TEST(CacheControl, FlagsWithUnexpectedArgumentsStillCount) {
   EXPECT_TRUE(parse_cache_control("no-store=1").no_store);
   EXPECT_TRUE(parse_cache_control("must-revalidate=\"\"").must_revalidate);
+}
+
+TEST(RequestCacheControl, ValidationOnlyIfCachedAndPragma) {
+  EXPECT_TRUE(parse_request_cache_control("no-cache", "").wants_validation());
+  EXPECT_TRUE(parse_request_cache_control("max-age=0", "").wants_validation());
+  EXPECT_FALSE(parse_request_cache_control("max-age=5", "").wants_validation());
+  EXPECT_EQ(parse_request_cache_control("max-age=5", "").max_age, 5);
+  EXPECT_TRUE(parse_request_cache_control("", "no-cache").wants_validation());
+  EXPECT_FALSE(parse_request_cache_control("max-age=5", "no-cache").wants_validation())
+      << "Pragma counts only without Cache-Control";
+  EXPECT_TRUE(parse_request_cache_control("only-if-cached", "").only_if_cached);
+  EXPECT_FALSE(parse_request_cache_control("", "").only_if_cached);
 }
 
 }  // namespace

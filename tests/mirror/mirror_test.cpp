@@ -152,10 +152,10 @@ TEST_F(MirrorTest, FreshMetadataNeedsNoHead) {
 
 TEST_F(MirrorTest, StaleMetadataIsRevalidatedAndKeepsItsVersion) {
   OriginObject stale_on_arrival = object(2500);
-  stale_on_arrival.cache_control = "max-age=0";
+  stale_on_arrival.cache_control = "no-cache";
   origin_.objects()[kTarget] = stale_on_arrival;
-  // A negative minimum keeps metadata that is stale on arrival, so every lookup revalidates.
-  ObjectDirectory directory(store_, nullptr, client_, upstream::CachePolicy{.min_ttl = -1h});
+  // no-cache: stored, and revalidated before every use.
+  ObjectDirectory directory(store_, nullptr, client_, upstream::CachePolicy{});
   run([&]() -> asio::awaitable<void> {
     auto first = co_await directory.lookup(kTarget);
     EXPECT_TRUE(first->cacheable()) << first->not_cacheable_reason();
@@ -173,9 +173,9 @@ TEST_F(MirrorTest, StaleMetadataIsRevalidatedAndKeepsItsVersion) {
 
 TEST_F(MirrorTest, RevalidationNoticesAChangedObject) {
   OriginObject stale_on_arrival = object(2500);
-  stale_on_arrival.cache_control = "max-age=0";
+  stale_on_arrival.cache_control = "no-cache";
   origin_.objects()[kTarget] = stale_on_arrival;
-  ObjectDirectory directory(store_, nullptr, client_, upstream::CachePolicy{.min_ttl = -1h});
+  ObjectDirectory directory(store_, nullptr, client_, upstream::CachePolicy{});
   run([&]() -> asio::awaitable<void> {
     auto first = co_await directory.lookup(kTarget);
     origin_.objects()[kTarget].etag = "\"v2\"";
@@ -473,11 +473,11 @@ class DiskMirrorTest : public MirrorTest {
  protected:
   struct Node {
     Node(asio::io_context& io, const std::filesystem::path& dir, upstream::UpstreamClient& client,
-         const MirrorOptions& options, std::chrono::seconds min_ttl)
+         const MirrorOptions& options)
         : disk(
               io.get_executor(),
               disk::DiskStore::Options{.dir = dir, .max_usage = 1 << 30, .cleaned_usage = 1 << 29}),
-          directory(store, &disk, client, upstream::CachePolicy{.min_ttl = min_ttl}),
+          directory(store, &disk, client, options.cache_policy),
           source(io.get_executor(), store, &disk, client, directory, options) {}
     cache::MemoryStore store{1 << 20};
     disk::DiskStore disk;
@@ -486,7 +486,7 @@ class DiskMirrorTest : public MirrorTest {
   };
 
   void SetUp() override { start(); }
-  void start() { node_ = std::make_unique<Node>(io_, dir_.path(), client_, options_, min_ttl_); }
+  void start() { node_ = std::make_unique<Node>(io_, dir_.path(), client_, options_); }
   asio::awaitable<void> restart() {
     co_await node_->disk.drain(std::chrono::steady_clock::now() + 10s);
     node_.reset();
@@ -508,7 +508,6 @@ class DiskMirrorTest : public MirrorTest {
   }
 
   test::TempDir dir_;
-  std::chrono::seconds min_ttl_ = 60s;
   std::unique_ptr<Node> node_;
 };
 
@@ -588,15 +587,10 @@ TEST_F(DiskMirrorTest, DamagedSegmentIsFetchedAgain) {
   EXPECT_EQ(origin_.count("GET"), 2u);
 }
 
-// Objects fresh for no time at all are cacheable with this min-ttl, and always stale.
-class StaleDiskMirrorTest : public DiskMirrorTest {
- protected:
-  StaleDiskMirrorTest() { min_ttl_ = -1h; }
-};
-
-TEST_F(StaleDiskMirrorTest, StaleMetadataOnDiskIsRevalidatedAndKeepsTheSegments) {
+// no-cache: the metadata on disk is stored, and stale whenever it is used.
+TEST_F(DiskMirrorTest, StaleMetadataOnDiskIsRevalidatedAndKeepsTheSegments) {
   origin_.objects()[kTarget] = object(2500);
-  origin_.objects()[kTarget].cache_control = "max-age=0";
+  origin_.objects()[kTarget].cache_control = "no-cache";
   run([&]() -> asio::awaitable<void> {
     auto meta = co_await node_->directory.lookup(kTarget);
     co_await read_all((co_await node_->source.acquire(kTarget, meta, 0)).segment);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -28,7 +29,8 @@ HeaderList object_headers(std::uint64_t length = kLength) {
           {"Cache-Control", "public, max-age=3600"},
           {"Content-Encoding", "gzip"},
           {"Server", "origin/1.0"},
-          {"X-Origin-Only", "not forwarded"}};
+          {"X-Amz-Meta-Owner", "Ünïcode \"quoted\""},
+          {"Accept-Ranges", "bytes"}};
 }
 
 ObjectMeta object(std::uint64_t length = kLength) {
@@ -120,10 +122,17 @@ TEST(ResponsePlan, PlainGetServesTheWholeObject) {
   EXPECT_EQ(value(p.headers, "Cache-Control"), "public, max-age=3600");
   EXPECT_EQ(value(p.headers, "Content-Encoding"), "gzip");
   EXPECT_FALSE(has(p.headers, "Content-Range"));
-  // Date and the source field are the handler's; upstream-only fields stay behind.
-  EXPECT_FALSE(has(p.headers, "Date"));
-  EXPECT_FALSE(has(p.headers, "Server"));
-  EXPECT_FALSE(has(p.headers, "X-Origin-Only"));
+  // Every stored field as the upstream sent it, its Date included; those that describe this
+  // response (length, range, age, ranges) once, as the plan computes them.
+  EXPECT_EQ(value(p.headers, "Date"), kDate);
+  EXPECT_EQ(value(p.headers, "Server"), "origin/1.0");
+  EXPECT_EQ(value(p.headers, "X-Amz-Meta-Owner"), "Ünïcode \"quoted\"");
+  for (std::string_view once : {"Content-Length", "Accept-Ranges", "Age"}) {
+    EXPECT_EQ(std::count_if(p.headers.begin(), p.headers.end(),
+                            [&](const auto& field) { return field.first == once; }),
+              1)
+        << once;
+  }
 }
 
 TEST(ResponsePlan, HeadHasNoPartsButTheFullLength) {

@@ -162,10 +162,6 @@ TEST(ObjectMeta, SMaxageOverridesMaxAge) {
   EXPECT_FALSE(head(with("Cache-Control", "max-age=3600, s-maxage=10")).cacheable());
 }
 
-TEST(ObjectMeta, NoCacheIsNotCacheable) {
-  EXPECT_FALSE(head(with("Cache-Control", "no-cache, max-age=3600")).cacheable());
-}
-
 TEST(ObjectMeta, ExpiresGivesTheLifetime) {
   HeaderList headers = without("Cache-Control");
   headers.emplace_back("Expires", "Fri, 01 Mar 2024 14:00:00 GMT");
@@ -423,6 +419,37 @@ TEST(CachePolicy, RulesForAPathTakeTheFirstMatchingTtlAndIgnoreTheQuery) {
   EXPECT_FALSE(policy.rules_for("/dists/Release").ttl);
   EXPECT_TRUE(policy.rules_for("/v2/x/blobs/sha256:ab").immutable);
   EXPECT_FALSE(policy.rules_for("/v2/x/manifests/latest").immutable);
+}
+
+TEST(CachePolicy, KeyLeavesOutTheIgnoredQueryParameters) {
+  const CachePolicy policy{.ignored_query = {"X-Amz-*", "Signature", "Expires"}};
+  EXPECT_EQ(policy.key_of("/b/o?X-Amz-Signature=ab&X-Amz-Date=1&versionId=3"), "/b/o?versionId=3");
+  EXPECT_EQ(policy.key_of("/b/o?Expires=1&Signature=x"), "/b/o");
+  EXPECT_EQ(policy.key_of("/b/o?a=1&&Signature=x&b"), "/b/o?a=1&b");
+  EXPECT_EQ(policy.key_of("/b/o"), "/b/o");
+  EXPECT_EQ(policy.key_of("/b/o?x-amz-signature=1"), "/b/o?x-amz-signature=1")
+      << "names are case-sensitive, as signatures are";
+  EXPECT_EQ(CachePolicy{}.key_of("/b/o?Signature=x"), "/b/o?Signature=x");
+}
+
+TEST(ObjectMeta, AnAnswerAlreadyStaleIsNotStoredWhateverTheMinTtl) {
+  const StoreRules no_minimum{.min_ttl = seconds(0)};
+  expect_refused(head_with(no_minimum, with("Cache-Control", "max-age=0")), "fresh for 0s");
+  EXPECT_TRUE(head_with(no_minimum, with("Cache-Control", "max-age=1")).cacheable());
+}
+
+TEST(ObjectMeta, NoCacheIsStoredAndValidatedBeforeEveryUse) {
+  const ObjectMeta meta = head(with("Cache-Control", "no-cache, max-age=3600"));
+  EXPECT_TRUE(meta.cacheable()) << meta.not_cacheable_reason();
+  EXPECT_FALSE(meta.fresh(kNow)) << "never used without validation";
+  EXPECT_FALSE(meta.may_serve_stale());
+  expect_refused(head(set(remove(without("ETag"), "Last-Modified"), "Cache-Control", "no-cache")),
+                 "validator");
+}
+
+TEST(ObjectMeta, SMaxageForbidsServingStale) {
+  EXPECT_FALSE(head(with("Cache-Control", "s-maxage=600")).may_serve_stale());
+  EXPECT_TRUE(head(with("Cache-Control", "max-age=600")).may_serve_stale());
 }
 
 }  // namespace
