@@ -1,6 +1,47 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs one Casserole node; extra arguments are passed to the node.
+# Sets up, builds and runs one Casserole node in the foreground, in the current directory (so
+# its default disk cache is ./data); every argument but its own --binary goes to the node.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/build.sh casserole
-exec build/casserole "$@"
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/run.sh [--binary=FILE] [NODE-OPTIONS...]
+
+Installs what is missing (scripts/setup.sh), builds build/casserole and runs it with
+NODE-OPTIONS; with --binary=FILE (or --binary FILE), runs FILE and builds nothing.
+The node's options follow.
+
+EOF
+}
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+script=run.sh
+# shellcheck source=scripts/common.sh
+source "$repo/scripts/common.sh"
+
+binary=
+help=false
+node_options=()
+while (($#)); do
+  taken=1
+  case $1 in
+    --binary | --binary=*)
+      option_value "$@"
+      binary=$value
+      ;;
+    -h | --help) help=true ;;
+    *) node_options+=("$1") ;;
+  esac
+  shift "$taken"
+done
+
+if [[ -z $binary ]]; then
+  "$repo/scripts/build.sh" casserole
+  binary=$repo/build/casserole
+fi
+[[ -x $binary ]] || fail "$binary is not an executable"
+if $help; then
+  usage
+  exec "$binary" --help
+fi
+exec "$binary" "${node_options[@]}"

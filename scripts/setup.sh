@@ -2,6 +2,21 @@
 # Installs every Debian package that building, testing and running Casserole needs.
 # Idempotent: apt-get skips what is already installed.
 set -euo pipefail
+script=setup.sh
+# shellcheck source=scripts/common.sh
+source "$(dirname "$0")/common.sh"
+
+case ${1:-} in
+  "") ;;
+  -h | --help)
+    echo "Usage: scripts/setup.sh"
+    echo
+    echo "Installs the Debian packages that building, testing and running Casserole need"
+    echo "(with sudo unless root); does nothing when they are all installed."
+    exit 0
+    ;;
+  *) bad_option "$1: unknown option" ;;
+esac
 
 packages=(
   # build

@@ -33,6 +33,7 @@
 #include "upstream/cache_policy.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/upstream_client.hpp"
+#include "upstream/upstream_error.hpp"
 
 namespace casserole::app {
 namespace {
@@ -149,12 +150,31 @@ upstream::CachePolicy cache_policy(const Config& config) {
   upstream::CachePolicy policy{.min_ttl = config.min_ttl,
                                .default_ttl = config.default_ttl,
                                .immutable = config.immutable,
+                               .ignored_query = config.cache_key_ignore_query,
                                .segment_size = config.segment_size};
   for (const auto& rule : config.ttl) {
     auto [glob, ttl] = *parse_path_ttl(rule);
     policy.ttl.push_back({std::move(glob), ttl});
   }
   return policy;
+}
+
+// Says once, at start-up, that the upstream cannot be reached, so that an operator who mistyped
+// --mirror-url (or started the node before its upstream) learns it from the first lines of the
+// log rather than from each 502. Only a connection is made (TCP, and TLS for https), no request:
+// an origin's logs and counts see nothing, and the connection serves the first request.
+// Serving starts meanwhile.
+boost::asio::awaitable<void> note_unreachable_upstream(upstream::ConnectionPool& pool,
+                                                       std::string mirror_url) {
+  try {
+    auto lease = co_await pool.acquire();
+    pool.release(std::move(lease.connection));
+  } catch (const upstream::UpstreamError& error) {
+    const bool timeout = error.kind() == upstream::UpstreamError::Kind::timeout;
+    std::cerr << "casserole: the upstream " << mirror_url << " cannot be reached (" << error.what()
+              << "); requests will answer " << (timeout ? 504 : 502) << " until it can"
+              << std::endl;
+  }
 }
 
 }  // namespace
@@ -228,6 +248,8 @@ void run_node(const Config& config) {
   std::cerr << "casserole " CASSEROLE_VERSION " listening on " << config.listen_host << ":"
             << config.listen_port << ", mirroring " << config.mirror_url << ", at most "
             << limits.max_connections << " connections" << std::endl;
+  boost::asio::co_spawn(io, note_unreachable_upstream(pool, config.mirror_url),
+                        boost::asio::detached);
   if (cluster) {
     boost::asio::co_spawn(io, peering_server->run(), boost::asio::detached);
     boost::asio::co_spawn(io, cluster->membership.run(), boost::asio::detached);

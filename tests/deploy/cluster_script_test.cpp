@@ -1,16 +1,15 @@
 // scripts/cluster.sh run for real: etcd and the nodes listen where it says, SIGTERM stops every
-// process it started, and a node that cannot start is reported with its own error. Also
-// shellcheck over the deploy scripts.
+// process it started, a node that cannot start is reported with its own error, and options take
+// their value both ways. Also shellcheck over the scripts.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
-#include <regex>
-#include <thread>
 
 #include "deploy/deploy_files.hpp"
+#include "deploy/script_runs.hpp"
 #include "support/http_client.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
@@ -20,28 +19,6 @@ namespace casserole::test::deploy {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A process the script says it started: "node 1  http://127.0.0.1:4242  pid 77  log ...".
-struct Started {
-  std::string name;
-  std::string url;
-  std::uint16_t port = 0;
-  pid_t pid = 0;
-};
-
-std::vector<Started> started(const std::string& output) {
-  static const std::regex line(R"((etcd|node \d+) +(http://127\.0\.0\.1:(\d+)) +pid (\d+))");
-  std::vector<Started> result;
-  for (std::sregex_iterator it(output.begin(), output.end(), line), end; it != end; ++it) {
-    result.push_back({(*it)[1], (*it)[2], static_cast<std::uint16_t>(std::stoi((*it)[3])),
-                      static_cast<pid_t>(std::stoi((*it)[4]))});
-  }
-  return result;
-}
-
-bool alive(pid_t pid) {
-  return ::kill(pid, 0) == 0 || errno != ESRCH;
-}
 
 // Runs scripts/cluster.sh with the built binary, its directory and output in `dir`.
 Process run_cluster_script(const TempDir& dir, std::vector<std::string> arguments) {
@@ -64,13 +41,9 @@ class ClusterScript : public ::testing::Test {
 TEST_F(ClusterScript, StartsEtcdAndTheNodesAndStopsThemAll) {
   TempDir dir;
   Process script = run_cluster_script(dir, {"--nodes=2"});
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (script.log().find("Ctrl-C stops the cluster") == std::string::npos) {
-    ASSERT_TRUE(script.running()) << "scripts/cluster.sh exited:\n" << script.log();
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no cluster after 60 s:\n"
-                                                          << script.log();
-    std::this_thread::sleep_for(50ms);
-  }
+  ASSERT_TRUE(wait_for_output(script, "Ctrl-C stops the cluster", 60s))
+      << "no cluster after 60 s:\n"
+      << script.log();
   const auto processes = started(script.log());
   ASSERT_EQ(processes.size(), 3u) << script.log();
   EXPECT_EQ(processes[0].name, "etcd");
@@ -102,14 +75,53 @@ TEST_F(ClusterScript, ReportsANodeThatCannotStart) {
   }
 }
 
+TEST(Scripts, TakeOptionValuesBothWays) {
+  TempDir dir;
+  for (const std::string separator : {"=", " "}) {
+    const auto [exit_code, output] =
+        run_shell("bash '" + source_path("scripts/cluster.sh").string() + "' --dry-run --nodes" +
+                  separator + "2 --dir" + separator + "'" + dir.path().string() + "' --binary" +
+                  separator + CASSEROLE_BINARY);
+    EXPECT_EQ(exit_code, 0) << output;
+    std::size_t nodes = 0;
+    for (auto at = output.find("--disk-cache-dir=" + dir.path().string() + "/node");
+         at != std::string::npos; at = output.find("--disk-cache-dir=", at + 1)) {
+      ++nodes;
+    }
+    EXPECT_EQ(nodes, 2u) << "with --opt" << separator << "value:\n" << output;
+  }
+}
+
+TEST(Scripts, RefuseABadOptionInOneLineWithExitCode2) {
+  const std::string binary = std::string(" --binary=") + CASSEROLE_BINARY;
+  for (const auto& [command, message] : std::vector<std::pair<std::string, std::string>>{
+           {"scripts/cluster.sh --bogus", "cluster.sh: --bogus: unknown option (see --help)"},
+           {"scripts/cluster.sh --nodes=0", "cluster.sh: --nodes takes a whole number"},
+           {"scripts/cluster.sh --dry-run --nodes", "cluster.sh: --nodes: needs a value"},
+           {"scripts/demo.sh --bogus", "demo.sh: --bogus: unknown option (see --help)"},
+           {"scripts/demo.sh --size=12Q", "demo.sh: --size: invalid size '12Q' (see --help)"},
+           {"scripts/demo.sh --size", "demo.sh: --size: needs a value (see --help)"},
+           {"scripts/run.sh --binary", "run.sh: --binary: needs a value (see --help)"},
+           {"scripts/run.sh" + binary + " --bogus", "casserole: --bogus: unknown option"},
+       }) {
+    const auto [exit_code, output] = run_shell(source_path("").string() + "/" + command);
+    EXPECT_EQ(exit_code, 2) << command << ":\n" << output;
+    EXPECT_TRUE(output.starts_with(message)) << command << ":\n" << output;
+    EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << command << ":\n" << output;
+  }
+}
+
 TEST(Scripts, AreShellcheckClean) {
   if (run_shell("command -v shellcheck").first != 0) {
     GTEST_SKIP() << "shellcheck is not installed (scripts/setup.sh installs it)";
   }
+  // -x follows `source`, from the checkout's root as the scripts' directives expect.
   for (const char* script :
-       {"scripts/build.sh", "scripts/cluster.sh", "scripts/run.sh", "scripts/setup.sh",
-        "scripts/test.sh", "bench/run.sh", "deploy/entrypoint.sh", ".ci/run"}) {
-    const auto [exit_code, output] = run_shell("shellcheck '" + source_path(script).string() + "'");
+       {"scripts/build.sh", "scripts/cluster.sh", "scripts/common.sh", "scripts/demo.sh",
+        "scripts/run.sh", "scripts/setup.sh", "scripts/test.sh", "bench/run.sh",
+        "deploy/entrypoint.sh", ".ci/run"}) {
+    const auto [exit_code, output] =
+        run_shell("cd '" + source_path("").string() + "' && shellcheck -x " + script);
     EXPECT_EQ(exit_code, 0) << script << ":\n" << output;
   }
 }

@@ -7,6 +7,8 @@
 namespace casserole::test {
 namespace {
 
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
 // No Cache-Control, Expires, Last-Modified or ETag: by RFC 9111 nothing is fresh.
 constexpr std::uint64_t kSmall = 100'000;
 
@@ -104,6 +106,82 @@ TEST(CachePolicy, ImmutableObjectThatChangesLengthIsNeverServedMixed) {
     }
   }
   EXPECT_GE(whole, 1) << "once the change is seen, the new version is served whole";
+}
+
+// Presigned URLs: each client's signature differs, the object is one.
+TEST(CachePolicy, IgnoredQueryParametersShareOneObjectAndStillGoUpstream) {
+  FaultMirror mirror({"--segment-size=1M", "--cache-key-ignore-query=X-Amz-*,Signature"});
+  mirror.origin.put_object("/bucket/model.bin",
+                           {.size = 3 * kMiB, .seed = 11, .headers = cacheable_headers()});
+  const auto signed_url = [](int client) {
+    return "/bucket/model.bin?X-Amz-Expires=60&X-Amz-Signature=sig" + std::to_string(client);
+  };
+  for (int client = 0; client < 3; ++client) {
+    const Response response = get(mirror.url(signed_url(client)));
+    EXPECT_EQ(response.status, 200) << response.error;
+    EXPECT_EQ(response.body_sha256, pattern_sha256(11, 0, 3 * kMiB));
+  }
+  std::size_t gets = 0;
+  for (const auto& request : mirror.origin.requests()) {
+    if (!request.target.starts_with("/bucket/")) continue;
+    EXPECT_EQ(request.target, signed_url(0)) << "the first client's signed URL went upstream";
+    gets += request.method == "GET";
+  }
+  EXPECT_EQ(gets, 3u) << "three segments, fetched once for three signatures";
+
+  // A parameter that is not ignored names another object.
+  mirror.origin.clear_log();
+  EXPECT_EQ(get(mirror.url("/bucket/model.bin?versionId=2&Signature=z")).status, 200);
+  EXPECT_EQ(mirror.requests("/bucket/model.bin?versionId=2&Signature=z", "GET").size(), 3u);
+}
+
+// RFC 9111 freshness at the edges: what a response and a request say about using a stored copy.
+TEST(CachePolicy, NoCacheAnswersAreStoredAndValidatedBeforeEveryUse) {
+  FaultMirror mirror({"--segment-size=1M"});
+  Fields fields = cacheable_headers();
+  fields[0] = {"Cache-Control", "no-cache"};
+  mirror.origin.put_object("/nc", {.size = 2 * kMiB, .seed = 12, .headers = fields});
+  download_twice(mirror, "/nc", 12, 2 * kMiB);
+  EXPECT_EQ(upstream_gets(mirror, "/nc"), 2u) << "two segments, fetched once";
+  const auto heads = mirror.requests("/nc", "HEAD");
+  ASSERT_EQ(heads.size(), 2u) << "one HEAD, then one conditional HEAD per use";
+  EXPECT_EQ(heads[1].if_none_match, "\"v1\"");
+}
+
+TEST(CachePolicy, AnAlreadyStaleAnswerIsNotStoredEvenWithMinTtl0) {
+  FaultMirror mirror({"--segment-size=1M", "--min-ttl=0"});
+  Fields fields = cacheable_headers();
+  fields[0] = {"Cache-Control", "max-age=0"};
+  mirror.origin.put_object("/stale", {.size = kSmall, .seed = 13, .headers = fields});
+  download_twice(mirror, "/stale", 13, kSmall);
+  EXPECT_EQ(upstream_gets(mirror, "/stale"), 2u);
+}
+
+TEST(CachePolicy, RequestDirectivesRevalidateOrStayWithWhatIsStored) {
+  FaultMirror mirror({"--segment-size=1M"});
+  mirror.origin.put_object("/r", {.size = kSmall, .seed = 14, .headers = cacheable_headers()});
+  HttpClient client;
+  const Response miss = client.perform(
+      Request{.url = mirror.url("/r"), .headers = {"Cache-Control: only-if-cached"}});
+  EXPECT_EQ(miss.status, 504) << "nothing stored yet";
+  EXPECT_TRUE(mirror.requests("/r", "HEAD").empty()) << "only-if-cached asks no one";
+  download_twice(mirror, "/r", 14, kSmall);
+  const Response hit = client.perform(
+      Request{.url = mirror.url("/r"), .headers = {"Cache-Control: only-if-cached"}});
+  EXPECT_EQ(hit.status, 200);
+  EXPECT_EQ(hit.body_sha256, pattern_sha256(14, 0, kSmall));
+  EXPECT_EQ(mirror.requests("/r", "HEAD").size(), 1u);
+  for (const char* directive :
+       {"Cache-Control: no-cache", "Cache-Control: max-age=0", "Pragma: no-cache"}) {
+    const Response validated =
+        client.perform(Request{.url = mirror.url("/r"), .headers = {directive}});
+    EXPECT_EQ(validated.status, 200) << directive;
+    EXPECT_EQ(validated.body_sha256, pattern_sha256(14, 0, kSmall)) << directive;
+  }
+  const auto heads = mirror.requests("/r", "HEAD");
+  ASSERT_EQ(heads.size(), 4u) << "each one validated the stored copy";
+  EXPECT_EQ(heads.back().if_none_match, "\"v1\"");
+  EXPECT_EQ(upstream_gets(mirror, "/r"), 1u) << "the stored bytes were still good";
 }
 
 }  // namespace

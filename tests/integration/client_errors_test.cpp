@@ -40,6 +40,7 @@ TEST(ClientErrors, BadOptionsAreOneLineAndExitCode2) {
                                              {"--ttl=/pool/*=500ms"},
                                              {"--immutable=pool"},
                                              {"--default-ttl=-1s"},
+                                             {"--cache-key-ignore-query=a=b"},
                                              {"positional"}}) {
     auto [code, output] = CasseroleNode::run_to_exit(flags);
     EXPECT_EQ(code, 2) << flags[0];
