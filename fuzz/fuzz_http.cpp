@@ -114,7 +114,7 @@ void fuzz_freshness(std::string_view value) {
   const std::chrono::seconds max{kMaxDeltaSeconds};
   check(f.lifetime >= std::chrono::seconds{0} && f.lifetime <= max);
   check(f.initial_age >= std::chrono::seconds{0} && f.initial_age <= max);
-  check(!f.heuristic || f.lifetime <= kMaxHeuristicLifetime);
+  check(f.basis != Freshness::Basis::heuristic || f.lifetime <= kMaxHeuristicLifetime);
   const std::chrono::seconds age =
       current_age(f, input.response_time, kNow + std::chrono::hours{1});
   check(age >= f.initial_age && age <= max);

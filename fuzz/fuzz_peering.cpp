@@ -41,10 +41,10 @@ void fuzz_base64(std::string_view text) {
 }
 
 void fuzz_meta_record(std::string_view record) {
-  auto meta = mirror::decode_meta_record(record, std::chrono::seconds(60));
+  auto meta = mirror::decode_meta_record(record, upstream::StoreRules{});
   if (!meta) return;
   auto again =
-      mirror::decode_meta_record(mirror::encode_meta_record(*meta), std::chrono::seconds(60));
+      mirror::decode_meta_record(mirror::encode_meta_record(*meta), upstream::StoreRules{});
   check(again && again->status() == meta->status() && again->headers() == meta->headers() &&
         again->cacheable() == meta->cacheable() && again->version() == meta->version());
 }

@@ -298,6 +298,16 @@ const std::vector<Option>& options() {
       list_option("immutable", "GLOB[,GLOB...]",
                   "Paths whose bytes never change: cached without a validator, never revalidated",
                   &Config::immutable, "pattern", kGlobHint, parse_path_glob),
+      value_option<bool>(
+          "metadata-from", "head|get",
+          "How a cold object's metadata is asked for: HEAD, or the first segment's ranged GET",
+          &Config::metadata_from_get, "source", "use head or get",
+          [](std::string_view text) -> std::optional<bool> {
+            if (text == "head") return false;
+            if (text == "get") return true;
+            return std::nullopt;
+          },
+          [](bool from_get) { return std::string(from_get ? "get" : "head"); }),
       list_option("cache-key-ignore-query", "GLOB[,GLOB...]",
                   "Query parameters left out of the cache key but sent upstream",
                   &Config::cache_key_ignore_query, "parameter pattern",

@@ -33,6 +33,7 @@ struct Config {
   std::vector<std::string> ttl;                     // "GLOB=DURATION", checked by parse_path_ttl
   std::vector<std::string> immutable;               // path globs whose bytes never change
   std::vector<std::string> cache_key_ignore_query;  // query parameter name globs
+  bool metadata_from_get = false;  // --metadata-from=get: the first segment's GET, not HEAD
   std::chrono::milliseconds upstream_connect_timeout{5000};
   std::chrono::milliseconds upstream_timeout{30000};  // idle read/write timeout
   std::chrono::milliseconds peer_timeout{10000};      // a peer silent this long is suspect

@@ -188,6 +188,8 @@ void run_node(const Config& config) {
   mirror::MirrorOptions mirror_options{
       .segment_size = config.segment_size,
       .cache_policy = cache_policy(config),
+      .metadata_from =
+          config.metadata_from_get ? mirror::MetadataFrom::get : mirror::MetadataFrom::head,
       .read_ahead = config.read_ahead,
       .memory_wait = config.upstream_timeout,
   };
@@ -206,7 +208,7 @@ void run_node(const Config& config) {
   if (!config.etcd.empty()) cluster.emplace(io, config);
   peering::PeerGroup* peers = cluster ? &cluster->group : nullptr;
   mirror::ObjectDirectory directory(memory, disk.get(), upstream, mirror_options.cache_policy,
-                                    peers);
+                                    peers, mirror_options.metadata_from);
   mirror::SegmentSource segments(io.get_executor(), memory, disk.get(), upstream, directory,
                                  mirror_options, peers);
   server::Passthrough passthrough(upstream);

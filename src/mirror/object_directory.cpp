@@ -2,6 +2,8 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include "http/header_util.hpp"
+#include "http/range.hpp"
 #include "mirror/meta_record.hpp"
 #include "upstream/upstream_error.hpp"
 
@@ -125,32 +127,101 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::from_peer(const std::string& pe
   co_return std::make_shared<const upstream::ObjectMeta>(std::move(*meta));
 }
 
-boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string& target,
-                                                              MetaPtr stale) {
-  upstream::HeaderList conditions;
-  if (stale && stale->cacheable()) conditions = stale->revalidation_conditions();
-  auto request_time = Clock::now();
-  std::unique_ptr<upstream::UpstreamResponse> response;
+boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> ObjectDirectory::ask_or_keep(
+    boost::beast::http::verb method, const std::string& target, const upstream::HeaderList& fields,
+    const MetaPtr& stale) {
   try {
-    response = co_await upstream_.fetch(boost::beast::http::verb::head, target, conditions);
+    co_return co_await upstream_.fetch(method, target, fields);
   } catch (const upstream::UpstreamError&) {
     // RFC 9111 §4.2.4: a cache that cannot reach the origin may serve what it has, unless the
     // object forbids it. The upstream is a single point of failure only for what we lack.
     if (!stale || !stale->cacheable() || !stale->may_serve_stale()) throw;
   }
+  co_return nullptr;
+}
+
+boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string& target,
+                                                              MetaPtr stale) {
+  upstream::HeaderList conditions;
+  if (stale && stale->cacheable()) conditions = stale->revalidation_conditions();
+  const bool validating = !conditions.empty();
+  const upstream::StoreRules rules = policy_.rules_for(target);
+  auto request_time = Clock::now();
+  std::unique_ptr<upstream::UpstreamResponse> response;
+  if (from_ == MetadataFrom::head) {
+    response = co_await ask_or_keep(boost::beast::http::verb::head, target, conditions, stale);
+    if (!response) co_return stale;
+    if (!head_falls_short(*response)) {
+      auto response_time = Clock::now();
+      MetaPtr meta;
+      if (response->status() == 304 && validating) {
+        meta = std::make_shared<upstream::ObjectMeta>(
+            stale->revalidated(response->headers(), request_time, response_time, rules));
+      } else {
+        meta = std::make_shared<upstream::ObjectMeta>(upstream::ObjectMeta::from_head(
+            response->status(), response->headers(), request_time, response_time, rules));
+      }
+      remember(target, meta, response_time + kRefusalLifetime, Keep::also_on_disk);
+      co_return meta;
+    }
+    response.reset();
+    request_time = Clock::now();
+  }
+  co_return co_await probe(target, std::move(stale), std::move(conditions), request_time);
+}
+
+bool ObjectDirectory::head_falls_short(const upstream::UpstreamResponse& response) {
+  // Object stores refuse HEAD on a URL signed for GET (the signature covers the method); a
+  // dynamic or chunked origin answers HEAD without the length.
+  const unsigned status = response.status();
+  return status == 403 || status == 405 || status == 501 ||
+         (status == 200 && !upstream::has_field(response.headers(), "Content-Length"));
+}
+
+boost::asio::awaitable<MetaPtr> ObjectDirectory::probe(const std::string& target, MetaPtr stale,
+                                                       upstream::HeaderList conditions,
+                                                       Clock::time_point request_time) {
+  const bool validating = !conditions.empty();
+  conditions.emplace_back("Range", "bytes=0-" + std::to_string(policy_.segment_size - 1));
+  auto response = co_await ask_or_keep(boost::beast::http::verb::get, target, conditions, stale);
   if (!response) co_return stale;
   auto response_time = Clock::now();
   const upstream::StoreRules rules = policy_.rules_for(target);
+  const unsigned status = response->status();
   MetaPtr meta;
-  if (response->status() == 304 && !conditions.empty()) {
+  if (status == 304 && validating) {
     meta = std::make_shared<upstream::ObjectMeta>(
         stale->revalidated(response->headers(), request_time, response_time, rules));
   } else {
-    meta = std::make_shared<upstream::ObjectMeta>(upstream::ObjectMeta::from_head(
-        response->status(), response->headers(), request_time, response_time, rules));
+    auto [as_status, fields] = whole_object_answer(*response);
+    auto answer = upstream::ObjectMeta::from_head(as_status, std::move(fields), request_time,
+                                                  response_time, rules);
+    // A larger object whose upstream ignores Range cannot be fetched in segments.
+    if (status == 200 && answer.cacheable() && answer.length() > policy_.segment_size) {
+      answer = answer.refused("the upstream ignores Range");
+    }
+    meta = std::make_shared<upstream::ObjectMeta>(std::move(answer));
   }
   remember(target, meta, response_time + kRefusalLifetime, Keep::also_on_disk);
+  if (meta->cacheable() && (status == 200 || status == 206) && first_segment_) {
+    first_segment_(target, meta, std::move(response));
+  }
   co_return meta;
+}
+
+std::pair<unsigned, upstream::HeaderList> ObjectDirectory::whole_object_answer(
+    const upstream::UpstreamResponse& response) {
+  upstream::HeaderList fields = response.headers();
+  if (response.status() != 206) return {response.status(), std::move(fields)};
+  // The first segment's 206 describes the whole object as a 200 would, but for its length.
+  const auto range = http::parse_content_range(upstream::first_value(fields, "Content-Range"));
+  if (!range || !range->complete_length) return {206, std::move(fields)};
+  std::erase_if(fields, [](const auto& field) {
+    return http::iequals(field.first, "Content-Range") ||
+           http::iequals(field.first, "Content-Length");
+  });
+  fields.emplace_back("Content-Length", std::to_string(*range->complete_length));
+  return {200, std::move(fields)};
 }
 
 void ObjectDirectory::remember(const std::string& target, MetaPtr meta,

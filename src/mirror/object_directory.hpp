@@ -10,7 +10,9 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,6 +20,7 @@
 #include "async/single_flight.hpp"
 #include "cache/memory_store.hpp"
 #include "disk/disk_store.hpp"
+#include "mirror/mirror_options.hpp"
 #include "mirror/reach.hpp"
 #include "peering/peer_group.hpp"
 #include "upstream/object_meta.hpp"
@@ -32,12 +35,20 @@ class ObjectDirectory {
   // `disk` may be null: no disk tier; `peers` may be null: a node alone.
   ObjectDirectory(cache::MemoryStore& store, disk::DiskStore* disk,
                   upstream::UpstreamClient& upstream, upstream::CachePolicy policy,
-                  peering::PeerGroup* peers = nullptr)
+                  peering::PeerGroup* peers = nullptr, MetadataFrom from = MetadataFrom::head)
       : store_(store),
         disk_(disk),
         upstream_(upstream),
         policy_(std::move(policy)),
-        peers_(peers) {}
+        peers_(peers),
+        from_(from) {}
+
+  // Metadata learned from the first segment's ranged GET (MetadataFrom::get, or a HEAD that
+  // fell short) comes with that segment's bytes: `take` receives the answer, its body unread, to
+  // fill the segment instead of fetching it again. Without a taker the body is dropped.
+  using FirstSegmentTaker = std::function<void(const std::string& target, const MetaPtr& meta,
+                                               std::unique_ptr<upstream::UpstreamResponse> answer)>;
+  void on_first_segment(FirstSegmentTaker take) { first_segment_ = std::move(take); }
 
   // Throws UpstreamError when the upstream cannot be asked. With Reach::stored, null when this
   // node holds no fresh metadata.
@@ -62,6 +73,19 @@ class ObjectDirectory {
   boost::asio::awaitable<MetaPtr> from_peer(const std::string& peer, const std::string& target,
                                             peering::Scope scope);
   boost::asio::awaitable<MetaPtr> ask_upstream(const std::string& target, MetaPtr stale);
+  // The upstream's answer, or null when it cannot be reached and `stale` may serve meanwhile.
+  boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> ask_or_keep(
+      boost::beast::http::verb method, const std::string& target,
+      const upstream::HeaderList& fields, const MetaPtr& stale);
+  // A HEAD answer that does not give the metadata: refused (403, 405, 501) or without length.
+  static bool head_falls_short(const upstream::UpstreamResponse& response);
+  // The metadata from the first segment's ranged GET, `conditions` validating `stale`.
+  boost::asio::awaitable<MetaPtr> probe(const std::string& target, MetaPtr stale,
+                                        upstream::HeaderList conditions,
+                                        std::chrono::system_clock::time_point request_time);
+  // The status and fields a 200 for the whole object would have had.
+  static std::pair<unsigned, upstream::HeaderList> whole_object_answer(
+      const upstream::UpstreamResponse& response);
   enum class Keep { in_memory, also_on_disk };
   void remember(const std::string& target, MetaPtr meta,
                 std::chrono::system_clock::time_point refused_until, Keep keep);
@@ -71,6 +95,8 @@ class ObjectDirectory {
   upstream::UpstreamClient& upstream_;
   const upstream::CachePolicy policy_;
   peering::PeerGroup* peers_;
+  const MetadataFrom from_;
+  FirstSegmentTaker first_segment_;
   async::SingleFlight<MetaPtr> heads_;
 };
 

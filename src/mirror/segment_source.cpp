@@ -23,8 +23,13 @@ void check_answer(const upstream::UpstreamResponse& response, const upstream::Ob
                   std::uint64_t first, std::uint64_t last) {
   unsigned status = response.status();
   if (status == 412) throw ObjectChanged("the upstream object changed (412)");
-  if (status == 200) throw NotCacheable("the upstream answered a ranged GET with 200");
-  if (status != 206) {
+  // An upstream that ignored Range sent the whole object: that is the segment asked for only
+  // when the segment is the whole object.
+  const bool whole_object = first == 0 && last + 1 == meta.length();
+  if (status == 200 && !whole_object) {
+    throw NotCacheable("the upstream answered a ranged GET with 200");
+  }
+  if (status != 206 && status != 200) {
     throw upstream::UpstreamError(
         upstream::UpstreamError::Kind::protocol,
         "unexpected status " + std::to_string(status) + " to a ranged GET");
@@ -34,13 +39,21 @@ void check_answer(const upstream::UpstreamResponse& response, const upstream::Ob
   if (auto forbidden = upstream::storing_forbidden(headers); !forbidden.empty()) {
     throw NotCacheable("the upstream's answer to a segment says " + forbidden);
   }
-  auto range = http::parse_content_range(upstream::first_value(headers, "Content-Range"));
-  if (!range || range->complete_length != meta.length()) {
-    throw ObjectChanged("the upstream object's length changed");
-  }
-  if (range->first != first || range->last != last) {
-    throw upstream::UpstreamError(upstream::UpstreamError::Kind::protocol,
-                                  "the upstream sent another range than asked");
+  if (status == 200) {
+    // Without a length nothing would tell a longer body from the object.
+    if (!response.content_length()) throw NotCacheable("a 200 to a ranged GET without a length");
+    if (response.content_length() != meta.length()) {
+      throw ObjectChanged("the upstream object's length changed");
+    }
+  } else {
+    auto range = http::parse_content_range(upstream::first_value(headers, "Content-Range"));
+    if (!range || range->complete_length != meta.length()) {
+      throw ObjectChanged("the upstream object's length changed");
+    }
+    if (range->first != first || range->last != last) {
+      throw upstream::UpstreamError(upstream::UpstreamError::Kind::protocol,
+                                    "the upstream sent another range than asked");
+    }
   }
   auto etag = http::parse_entity_tag(upstream::first_value(headers, "ETag"));
   if (etag && meta.etag() && !meta.etag()->weak && !http::strong_compare(*etag, *meta.etag())) {
@@ -68,6 +81,20 @@ std::string SegmentSource::key(const std::string& target, const MetaPtr& meta,
   k.append("seg ").append(object).append(" ").append(version).append(" ").append(size);
   k.append(" ").append(number);
   return k;
+}
+
+std::string SegmentSource::ring_key(const std::string& target, std::uint64_t index,
+                                    const std::string& key) const {
+  return index == 0 ? "meta " + options_.cache_policy.key_of(target) : key;
+}
+
+void SegmentSource::adopt(const std::string& target, const MetaPtr& meta,
+                          std::unique_ptr<upstream::UpstreamResponse> answer) {
+  const std::string k = key(target, meta, 0);
+  if (usable(store_.peek<cache::Segment>(k)) || flights_.in_flight(k)) return;
+  auto charge = store_.try_charge(length_of(meta, 0));
+  if (!charge) return;
+  start(target, meta, 0, std::move(*charge), Fill::as_owner, {}, std::move(answer));
 }
 
 std::uint64_t SegmentSource::length_of(const MetaPtr& meta, std::uint64_t index) const {
@@ -102,7 +129,7 @@ boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::acquire(const std
                                                                        std::uint64_t index,
                                                                        Reach reach) {
   std::string k = key(target, meta, index);
-  auto owner = owner_of(k, reach);
+  auto owner = owner_of(ring_key(target, index, k), reach);
   // A flight that asks the owner must not be joined by a request answered for a peer.
   const std::string via_owner = owner ? k + " via " + *owner : std::string();
   const std::string& flight = owner ? via_owner : k;
@@ -180,7 +207,7 @@ void SegmentSource::prefetch(const std::string& target, const MetaPtr& meta, std
       boost::asio::co_spawn(executor_, open_ahead(std::move(k)), boost::asio::detached);
     }
   } else if (auto charge = store_.try_charge(length_of(meta, index))) {
-    if (auto owner = owner_of(k, Reach::cluster)) {
+    if (auto owner = owner_of(ring_key(target, index, k), Reach::cluster)) {
       start(target, meta, index, std::move(*charge), Fill::from_owner, std::move(*owner));
     } else {
       start(target, meta, index, std::move(*charge), Fill::as_owner);
@@ -223,28 +250,29 @@ cache::Source SegmentSource::likely_source(const std::string& target, const Meta
   auto segment = store_.peek<cache::Segment>(k);
   if (segment && segment->state() == cache::Segment::State::complete) return cache::Source::memory;
   if (disk_ && disk_->may_hold(k)) return cache::Source::disk;
-  return owner_of(k, Reach::cluster) ? cache::Source::peer : cache::Source::upstream;
+  return owner_of(ring_key(target, index, k), Reach::cluster) ? cache::Source::peer
+                                                              : cache::Source::upstream;
 }
 
-std::shared_ptr<cache::Segment> SegmentSource::start(const std::string& target, const MetaPtr& meta,
-                                                     std::uint64_t index,
-                                                     cache::MemoryBudget::Charge charge, Fill how,
-                                                     std::string owner) {
+std::shared_ptr<cache::Segment> SegmentSource::start(
+    const std::string& target, const MetaPtr& meta, std::uint64_t index,
+    cache::MemoryBudget::Charge charge, Fill how, std::string owner,
+    std::unique_ptr<upstream::UpstreamResponse> answer) {
   cache::Source source = how == Fill::from_disk    ? cache::Source::disk
                          : how == Fill::from_owner ? cache::Source::peer
                                                    : cache::Source::upstream;
   auto segment =
       std::make_shared<cache::Segment>(length_of(meta, index), std::move(charge), source);
   store_.insert(key(target, meta, index), segment);
-  boost::asio::co_spawn(executor_, fill(target, meta, index, segment, how, std::move(owner)),
-                        boost::asio::detached);
+  boost::asio::co_spawn(
+      executor_, fill(target, meta, index, segment, how, std::move(owner), std::move(answer)),
+      boost::asio::detached);
   return segment;
 }
 
-boost::asio::awaitable<void> SegmentSource::fill(std::string target, MetaPtr meta,
-                                                 std::uint64_t index,
-                                                 std::shared_ptr<cache::Segment> segment, Fill how,
-                                                 std::string owner) {
+boost::asio::awaitable<void> SegmentSource::fill(
+    std::string target, MetaPtr meta, std::uint64_t index, std::shared_ptr<cache::Segment> segment,
+    Fill how, std::string owner, std::unique_ptr<upstream::UpstreamResponse> answer) {
   std::string k = key(target, meta, index);
   try {
     // Readers see none of the bytes until all are read and verified; a damaged file falls back
@@ -263,12 +291,14 @@ boost::asio::awaitable<void> SegmentSource::fill(std::string target, MetaPtr met
         throw;
       }
       asking_owner_.erase(k);
-    } else if (auto previous = peers_ ? peers_->peers().previous_owner(k) : std::nullopt) {
+    } else if (auto previous = peers_ && !answer
+                                   ? peers_->peers().previous_owner(ring_key(target, index, k))
+                                   : std::nullopt) {
       co_await from_peer(*previous, peering::Scope::stored, target, meta, index, *segment);
     }
     // Whatever a peer could not send comes from the upstream, from where the peer stopped.
     if (segment->state() == cache::Segment::State::filling) {
-      co_await fetch_into(target, meta, index, *segment);
+      co_await fetch_into(target, meta, index, *segment, std::move(answer));
     }
     if (how == Fill::from_owner) {
       borrow(k, segment);
@@ -338,15 +368,18 @@ void SegmentSource::borrow(const std::string& key, const std::shared_ptr<cache::
   }
 }
 
-boost::asio::awaitable<void> SegmentSource::fetch_into(const std::string& target,
-                                                       const MetaPtr& meta, std::uint64_t index,
-                                                       cache::Segment& segment) {
+boost::asio::awaitable<void> SegmentSource::fetch_into(
+    const std::string& target, const MetaPtr& meta, std::uint64_t index, cache::Segment& segment,
+    std::unique_ptr<upstream::UpstreamResponse> answer) {
   // After a peer that broke off, only the bytes it did not send.
   std::uint64_t first = index * options_.segment_size + segment.filled();
   std::uint64_t last = index * options_.segment_size + segment.size() - 1;
-  upstream::HeaderList headers = meta->fetch_conditions();
-  headers.emplace_back("Range", "bytes=" + std::to_string(first) + "-" + std::to_string(last));
-  auto response = co_await upstream_.fetch(boost::beast::http::verb::get, target, headers);
+  std::unique_ptr<upstream::UpstreamResponse> response = std::move(answer);
+  if (!response) {
+    upstream::HeaderList headers = meta->fetch_conditions();
+    headers.emplace_back("Range", "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+    response = co_await upstream_.fetch(boost::beast::http::verb::get, target, headers);
+  }
   check_answer(*response, *meta, first, last);
   while (segment.filled() < segment.size()) {
     std::size_t n = co_await response->read_some(segment.unfilled());

@@ -47,7 +47,12 @@ class SegmentSource {
         upstream_(upstream),
         directory_(directory),
         options_(options),
-        peers_(peers) {}
+        peers_(peers) {
+    directory_.on_first_segment([this](const std::string& target, const MetaPtr& meta,
+                                       std::unique_ptr<upstream::UpstreamResponse> answer) {
+      adopt(target, meta, std::move(answer));
+    });
+  }
 
   // At most one of segment (in memory, complete or filling) and file (on disk, verified) is
   // set; neither only for Reach::stored when this node holds nothing.
@@ -76,6 +81,13 @@ class SegmentSource {
 
  private:
   std::string key(const std::string& target, const MetaPtr& meta, std::uint64_t index) const;
+  // What decides a segment's owner node: its key, except for the first segment, which belongs
+  // to the object's metadata owner, the node that may have learned both in one ranged GET.
+  std::string ring_key(const std::string& target, std::uint64_t index,
+                       const std::string& key) const;
+  // Fills the first segment from the answer that brought the metadata, if memory is free now.
+  void adopt(const std::string& target, const MetaPtr& meta,
+             std::unique_ptr<upstream::UpstreamResponse> answer);
   std::uint64_t length_of(const MetaPtr& meta, std::uint64_t index) const;
   // The owner of a key when it is another node and a client's request may ask it.
   std::optional<std::string> owner_of(const std::string& key, Reach reach) const;
@@ -90,12 +102,15 @@ class SegmentSource {
                                                  std::uint64_t index, const std::string& k,
                                                  const std::optional<std::string>& owner);
   enum class Fill { from_disk, as_owner, from_owner };
+  // `answer`: the upstream's answer for the segment, already asked (as_owner only).
   std::shared_ptr<cache::Segment> start(const std::string& target, const MetaPtr& meta,
                                         std::uint64_t index, cache::MemoryBudget::Charge charge,
-                                        Fill how, std::string owner = {});
+                                        Fill how, std::string owner = {},
+                                        std::unique_ptr<upstream::UpstreamResponse> answer = {});
   boost::asio::awaitable<void> fill(std::string target, MetaPtr meta, std::uint64_t index,
                                     std::shared_ptr<cache::Segment> segment, Fill how,
-                                    std::string owner);
+                                    std::string owner,
+                                    std::unique_ptr<upstream::UpstreamResponse> answer);
   // Streams what `peer` sends into the segment; leaves it filling if the peer has none or fails.
   boost::asio::awaitable<void> from_peer(const std::string& peer, peering::Scope scope,
                                          const std::string& target, const MetaPtr& meta,
@@ -110,7 +125,8 @@ class SegmentSource {
   boost::asio::awaitable<void> open_ahead(std::string key);
   std::shared_ptr<const disk::OpenEntry> take_ready(const std::string& key);
   boost::asio::awaitable<void> fetch_into(const std::string& target, const MetaPtr& meta,
-                                          std::uint64_t index, cache::Segment& segment);
+                                          std::uint64_t index, cache::Segment& segment,
+                                          std::unique_ptr<upstream::UpstreamResponse> answer);
 
   boost::asio::any_io_executor executor_;
   cache::MemoryStore& store_;

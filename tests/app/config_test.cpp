@@ -110,6 +110,8 @@ TEST(ParseConfig, EveryFlag) {
                                   "--ttl=/pool/*=7d",
                                   "--ttl=/dists/*=5m",
                                   "--immutable=/pool/*,*/blobs/sha256:*",
+                                  "--cache-key-ignore-query=X-Amz-*,Signature",
+                                  "--metadata-from=get",
                                   "--max-connections=100",
                                   "--client-header-timeout=2s",
                                   "--keepalive-timeout=1m",
@@ -137,6 +139,8 @@ TEST(ParseConfig, EveryFlag) {
   EXPECT_EQ(config.default_ttl, seconds(3600));
   EXPECT_EQ(config.ttl, (List{"/pool/*=7d", "/dists/*=5m"}));
   EXPECT_EQ(config.immutable, (List{"/pool/*", "*/blobs/sha256:*"}));
+  EXPECT_EQ(config.cache_key_ignore_query, (List{"X-Amz-*", "Signature"}));
+  EXPECT_TRUE(config.metadata_from_get);
   EXPECT_EQ(config.max_connections, 100u);
   EXPECT_EQ(config.client_header_timeout, milliseconds(2000));
   EXPECT_EQ(config.keepalive_timeout, milliseconds(60'000));

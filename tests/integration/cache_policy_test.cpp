@@ -42,6 +42,20 @@ TEST(CachePolicy, PathTtlCachesASmallObjectWithoutValidator) {
   EXPECT_EQ(upstream_gets(mirror, "/dists/Release"), 2u) << "no rule matches it";
 }
 
+// Freshness but no validator: one answer cannot mix versions, so a one-segment object is stored.
+TEST(CachePolicy, AFreshObjectOfOneSegmentNeedsNoValidator) {
+  FaultMirror mirror({"--segment-size=1M"});
+  mirror.origin.put_object(
+      "/fresh", {.size = kSmall, .seed = 17, .headers = {{"Cache-Control", "max-age=3600"}}});
+  mirror.origin.put_object(
+      "/fresh-large",
+      {.size = 3 * kMiB, .seed = 18, .headers = {{"Cache-Control", "max-age=3600"}}});
+  download_twice(mirror, "/fresh", 17, kSmall);
+  EXPECT_EQ(upstream_gets(mirror, "/fresh"), 1u);
+  download_twice(mirror, "/fresh-large", 18, 3 * kMiB);
+  EXPECT_EQ(upstream_gets(mirror, "/fresh-large"), 2u) << "segments could mix versions";
+}
+
 TEST(CachePolicy, PathTtlNeverStoresWhatTheAnswerForbids) {
   FaultMirror mirror({"--segment-size=1M", "--ttl=*=1h"});
   mirror.origin.put_object("/private",
@@ -182,6 +196,21 @@ TEST(CachePolicy, RequestDirectivesRevalidateOrStayWithWhatIsStored) {
   ASSERT_EQ(heads.size(), 4u) << "each one validated the stored copy";
   EXPECT_EQ(heads.back().if_none_match, "\"v1\"");
   EXPECT_EQ(upstream_gets(mirror, "/r"), 1u) << "the stored bytes were still good";
+}
+
+// An upstream that ignores Range: a one-segment object's 200 is the segment; a larger one's is
+// streamed through.
+TEST(CachePolicy, AWholeAnswerToARangedGetIsStoredWhenItIsOneSegment) {
+  FaultMirror mirror({"--segment-size=1M"});
+  mirror.origin.put_object(
+      "/small", {.size = kSmall, .seed = 15, .headers = cacheable_headers(), .honor_range = false});
+  mirror.origin.put_object(
+      "/large",
+      {.size = 3 * kMiB, .seed = 16, .headers = cacheable_headers(), .honor_range = false});
+  download_twice(mirror, "/small", 15, kSmall);
+  EXPECT_EQ(upstream_gets(mirror, "/small"), 1u);
+  download_twice(mirror, "/large", 16, 3 * kMiB);
+  EXPECT_GE(upstream_gets(mirror, "/large"), 2u) << "not stored: each download went through";
 }
 
 }  // namespace

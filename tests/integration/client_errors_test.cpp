@@ -41,6 +41,7 @@ TEST(ClientErrors, BadOptionsAreOneLineAndExitCode2) {
                                              {"--immutable=pool"},
                                              {"--default-ttl=-1s"},
                                              {"--cache-key-ignore-query=a=b"},
+                                             {"--metadata-from=options"},
                                              {"positional"}}) {
     auto [code, output] = CasseroleNode::run_to_exit(flags);
     EXPECT_EQ(code, 2) << flags[0];
@@ -55,11 +56,26 @@ TEST(ClientErrors, BadOptionsAreOneLineAndExitCode2) {
 TEST(ClientErrors, HelpAndVersion) {
   auto [help_code, help] = CasseroleNode::run_to_exit({"--help"});
   EXPECT_EQ(help_code, 0);
-  for (const char* flag : {"--address", "--mirror-url", "--max-memory-usage",
-                           "--disk-cache-enabled", "--disk-cache-dir", "--max-disk-usage",
-                           "--cleaned-disk-usage", "--etcd", "--peering-address", "--passthrough",
-                           "--segment-size", "--min-ttl", "--default-ttl", "--ttl", "--immutable",
-                           "--max-connections", "--client-header-timeout", "--keepalive-timeout"}) {
+  for (const char* flag : {"--address",
+                           "--mirror-url",
+                           "--max-memory-usage",
+                           "--disk-cache-enabled",
+                           "--disk-cache-dir",
+                           "--max-disk-usage",
+                           "--cleaned-disk-usage",
+                           "--etcd",
+                           "--peering-address",
+                           "--passthrough",
+                           "--segment-size",
+                           "--min-ttl",
+                           "--default-ttl",
+                           "--ttl",
+                           "--immutable",
+                           "--cache-key-ignore-query",
+                           "--metadata-from",
+                           "--max-connections",
+                           "--client-header-timeout",
+                           "--keepalive-timeout"}) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
   }
   auto [version_code, version] = CasseroleNode::run_to_exit({"--version"});

@@ -483,6 +483,16 @@ class Session {
         spec.status == 200 ? evaluate_preconditions(request, version) : Precondition::kProceed;
     co_await sleep_for(head ? spec.head_delay : spec.first_byte_delay);
     if (http_version == 11 && !co_await send_interim(spec.interim)) co_return false;
+    const bool refused = !spec.required_query.empty() &&
+                         request.target().find(spec.required_query) == std::string_view::npos;
+    if (refused || (head && spec.head_status != 0)) {
+      http::response<http::empty_body> refusal{
+          static_cast<http::status>(refused ? 403 : spec.head_status), http_version};
+      refusal.keep_alive(keep_alive);
+      set_date(refusal);
+      refusal.content_length(0);
+      co_return co_await write_header(refusal) && keep_alive;
+    }
 
     http::response<http::empty_body> response{static_cast<http::status>(spec.status), http_version};
     response.keep_alive(keep_alive);

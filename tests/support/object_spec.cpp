@@ -77,6 +77,8 @@ std::string to_json(const ObjectSpec& spec) {
       {"get_headers", headers_to_json(spec.get_headers)},
       {"interim", std::move(interim)},
       {"status", spec.status},
+      {"head_status", spec.head_status},
+      {"required_query", spec.required_query},
       {"honor_range", spec.honor_range},
       {"head_content_length", spec.head_content_length},
       {"chunked", spec.chunked},
@@ -111,6 +113,8 @@ ObjectSpec parse_object_spec(std::string_view text) {
     }
   }
   result.status = static_cast<int>(integer_field(*spec, "status", 200, 200, 599));
+  result.head_status = static_cast<int>(integer_field(*spec, "head_status", 0, 0, 599));
+  result.required_query = string_field(*spec, "required_query");
   result.honor_range = bool_field(*spec, "honor_range", true);
   result.head_content_length = bool_field(*spec, "head_content_length", true);
   result.chunked = bool_field(*spec, "chunked", false);

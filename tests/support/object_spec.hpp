@@ -32,7 +32,10 @@ struct ObjectSpec {
   // Interim (1xx) answers sent before every final answer to an HTTP/1.1 request, each followed
   // by a short pause so that a reader that stops at the first one is caught.
   std::vector<int> interim{};
-  int status = 200;  // not 200: that status with the body, no conditionals, no ranges
+  int status = 200;     // not 200: that status with the body, no conditionals, no ranges
+  int head_status = 0;  // not 0: HEAD answers this status, empty (an object store's 403)
+  // Not empty: a request whose target lacks this text (a signature) is answered 403.
+  std::string required_query{};
   bool honor_range = true;
   bool head_content_length = true;
   bool chunked = false;                              // GET bodies chunked, without Content-Length

@@ -68,6 +68,8 @@ TEST(ObjectSpecTest, JsonRoundTripKeepsEveryField) {
                         .get_headers = {{"Set-Cookie", "a=b"}},
                         .interim = {100, 103},
                         .status = 404,
+                        .head_status = 403,
+                        .required_query = "sig=1",
                         .honor_range = false,
                         .head_content_length = false,
                         .chunked = true,
