@@ -84,11 +84,6 @@ etcd_command=(
   --logger=zap --log-outputs=stderr
 )
 
-build=false
-if [[ -z $binary ]]; then
-  binary=$repo/build/casserole
-  build=true
-fi
 node_ports=()
 peering_ports=()
 for ((i = 0; i < nodes; i++)); do
@@ -101,7 +96,7 @@ done
 # Sets `node_command` to the command line of node $1 (from 1).
 make_node_command() {
   node_command=(
-    "$binary" --address="127.0.0.1:${node_ports[$1 - 1]}"
+    "${binary:-$repo/build/casserole}" --address="127.0.0.1:${node_ports[$1 - 1]}"
     --peering-address="http://127.0.0.1:${peering_ports[$1 - 1]}" --etcd="$etcd_url"
     --disk-cache-dir="$dir/node$1/data" --mirror-url="$mirror_url" "${node_flags[@]}"
   )
@@ -124,10 +119,7 @@ if $dry_run; then
 fi
 
 command -v etcd > /dev/null || fail "etcd not found: scripts/setup.sh installs it (etcd-server)"
-if $build; then
-  "$repo/scripts/build.sh" casserole
-fi
-[[ -x $binary ]] || fail "$binary is not an executable"
+resolve_binary
 
 node_pids=()
 etcd_pid=

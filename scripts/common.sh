@@ -1,6 +1,6 @@
 # Sourced by the scripts, never run: options taken the way the node takes them, one-line errors,
 # and processes started on free loopback ports and stopped again by pid. The sourcing script sets
-# `script`, its name in messages, first.
+# `script`, its name in messages, and `repo`, the checkout it runs from, first.
 # shellcheck shell=bash disable=SC2034,SC2154  # shares variables with the sourcing script
 
 # Generous for a cold start under the sanitizers; a process that exits is reported at once.
@@ -29,6 +29,16 @@ option_value() {
   else
     bad_option "$1: needs a value"
   fi
+}
+
+# Sets `binary` to build/casserole, set up and built, unless the user named one with --binary;
+# fails unless it is an executable.
+resolve_binary() {
+  if [[ -z $binary ]]; then
+    "$repo/scripts/build.sh" casserole
+    binary=$repo/build/casserole
+  fi
+  [[ -x $binary ]] || fail "$binary is not an executable"
 }
 
 # True if something accepts connections on 127.0.0.1:$1.

@@ -91,11 +91,7 @@ while (($#)); do
   shift "$taken"
 done
 
-if [[ -z $binary ]]; then
-  "$repo/scripts/build.sh" casserole
-  binary=$repo/build/casserole
-fi
-[[ -x $binary ]] || fail "$binary is not an executable"
+resolve_binary
 [[ -x $nginx ]] || fail "$nginx not found: scripts/setup.sh installs it (nginx-light)"
 command -v etcd > /dev/null || fail "etcd not found: scripts/setup.sh installs it (etcd-server)"
 

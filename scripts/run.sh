@@ -35,11 +35,7 @@ while (($#)); do
   shift "$taken"
 done
 
-if [[ -z $binary ]]; then
-  "$repo/scripts/build.sh" casserole
-  binary=$repo/build/casserole
-fi
-[[ -x $binary ]] || fail "$binary is not an executable"
+resolve_binary
 if $help; then
   usage
   exec "$binary" --help

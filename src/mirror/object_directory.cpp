@@ -97,7 +97,9 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& 
 }
 
 std::string ObjectDirectory::meta_key(const std::string& target) const {
-  return "meta " + policy_.key_of(target);
+  std::string key = "meta ";
+  policy_.append_key_of(target, key);
+  return key;
 }
 
 boost::asio::awaitable<MetaPtr> ObjectDirectory::from_disk(const std::string& target) {
@@ -144,30 +146,36 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string&
                                                               MetaPtr stale) {
   upstream::HeaderList conditions;
   if (stale && stale->cacheable()) conditions = stale->revalidation_conditions();
-  const bool validating = !conditions.empty();
-  const upstream::StoreRules rules = policy_.rules_for(target);
   auto request_time = Clock::now();
-  std::unique_ptr<upstream::UpstreamResponse> response;
   if (from_ == MetadataFrom::head) {
-    response = co_await ask_or_keep(boost::beast::http::verb::head, target, conditions, stale);
+    auto response = co_await ask_or_keep(boost::beast::http::verb::head, target, conditions, stale);
     if (!response) co_return stale;
     if (!head_falls_short(*response)) {
-      auto response_time = Clock::now();
-      MetaPtr meta;
-      if (response->status() == 304 && validating) {
-        meta = std::make_shared<upstream::ObjectMeta>(
-            stale->revalidated(response->headers(), request_time, response_time, rules));
-      } else {
-        meta = std::make_shared<upstream::ObjectMeta>(upstream::ObjectMeta::from_head(
-            response->status(), response->headers(), request_time, response_time, rules));
-      }
-      remember(target, meta, response_time + kRefusalLifetime, Keep::also_on_disk);
-      co_return meta;
+      co_return learn(target, stale, !conditions.empty(), response->status(), response->headers(),
+                      request_time);
     }
-    response.reset();
     request_time = Clock::now();
   }
   co_return co_await probe(target, std::move(stale), std::move(conditions), request_time);
+}
+
+MetaPtr ObjectDirectory::learn(const std::string& target, const MetaPtr& stale, bool validating,
+                               unsigned status, upstream::HeaderList fields,
+                               Clock::time_point request_time, std::string_view refusal) {
+  const auto response_time = Clock::now();
+  const upstream::StoreRules rules = policy_.rules_for(target);
+  MetaPtr meta;
+  if (status == 304 && validating) {
+    meta = std::make_shared<upstream::ObjectMeta>(
+        stale->revalidated(fields, request_time, response_time, rules));
+  } else {
+    auto answer = upstream::ObjectMeta::from_head(status, std::move(fields), request_time,
+                                                  response_time, rules);
+    if (!refusal.empty() && answer.cacheable()) answer = answer.refused(std::string(refusal));
+    meta = std::make_shared<upstream::ObjectMeta>(std::move(answer));
+  }
+  remember(target, meta, response_time + kRefusalLifetime, Keep::also_on_disk);
+  return meta;
 }
 
 bool ObjectDirectory::head_falls_short(const upstream::UpstreamResponse& response) {
@@ -185,24 +193,12 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::probe(const std::string& target
   conditions.emplace_back("Range", "bytes=0-" + std::to_string(policy_.segment_size - 1));
   auto response = co_await ask_or_keep(boost::beast::http::verb::get, target, conditions, stale);
   if (!response) co_return stale;
-  auto response_time = Clock::now();
-  const upstream::StoreRules rules = policy_.rules_for(target);
   const unsigned status = response->status();
-  MetaPtr meta;
-  if (status == 304 && validating) {
-    meta = std::make_shared<upstream::ObjectMeta>(
-        stale->revalidated(response->headers(), request_time, response_time, rules));
-  } else {
-    auto [as_status, fields] = whole_object_answer(*response);
-    auto answer = upstream::ObjectMeta::from_head(as_status, std::move(fields), request_time,
-                                                  response_time, rules);
-    // A larger object whose upstream ignores Range cannot be fetched in segments.
-    if (status == 200 && answer.cacheable() && answer.length() > policy_.segment_size) {
-      answer = answer.refused("the upstream ignores Range");
-    }
-    meta = std::make_shared<upstream::ObjectMeta>(std::move(answer));
-  }
-  remember(target, meta, response_time + kRefusalLifetime, Keep::also_on_disk);
+  // A larger object whose upstream ignores Range cannot be fetched in segments.
+  const bool ranges_ignored = status == 200 && response->content_length() > policy_.segment_size;
+  auto [as_status, fields] = whole_object_answer(*response);
+  MetaPtr meta = learn(target, stale, validating, as_status, std::move(fields), request_time,
+                       ranges_ignored ? "the upstream ignores Range" : "");
   if (meta->cacheable() && (status == 200 || status == 206) && first_segment_) {
     first_segment_(target, meta, std::move(response));
   }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "async/single_flight.hpp"
@@ -64,9 +65,11 @@ class ObjectDirectory {
   // Serve this object by streaming through while `meta` stays fresh.
   void refuse(const std::string& target, const MetaPtr& meta, std::string reason);
 
- private:
-  // Objects are named by their cache key (CachePolicy::key_of), asked for by their target.
+  // The key an object's metadata is stored and owned under: objects are named by their cache
+  // key (CachePolicy::key_of), asked for by their target.
   std::string meta_key(const std::string& target) const;
+
+ private:
   boost::asio::awaitable<MetaPtr> find_or_ask(const std::string& target, Reach reach);
   boost::asio::awaitable<MetaPtr> from_disk(const std::string& target);
   // Null when the peer holds none or cannot answer.
@@ -77,6 +80,11 @@ class ObjectDirectory {
   boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> ask_or_keep(
       boost::beast::http::verb method, const std::string& target,
       const upstream::HeaderList& fields, const MetaPtr& stale);
+  // The metadata an answer (`status`, `fields`) gives, remembered: a 304 to a validation
+  // refreshes `stale`; another answer is read as a HEAD's, refused for `refusal` when set.
+  MetaPtr learn(const std::string& target, const MetaPtr& stale, bool validating, unsigned status,
+                upstream::HeaderList fields, std::chrono::system_clock::time_point request_time,
+                std::string_view refusal = {});
   // A HEAD answer that does not give the metadata: refused (403, 405, 501) or without length.
   static bool head_falls_short(const upstream::UpstreamResponse& response);
   // The metadata from the first segment's ranged GET, `conditions` validating `stale`.

@@ -75,17 +75,17 @@ std::string SegmentSource::key(const std::string& target, const MetaPtr& meta,
   const std::string size = std::to_string(options_.segment_size);
   const std::string number = std::to_string(index);
   const std::string& version = meta->version();
-  const std::string object = options_.cache_policy.key_of(target);
   std::string k;
-  k.reserve(7 + object.size() + version.size() + size.size() + number.size());
-  k.append("seg ").append(object).append(" ").append(version).append(" ").append(size);
-  k.append(" ").append(number);
+  k.reserve(7 + target.size() + version.size() + size.size() + number.size());
+  k.append("seg ");
+  options_.cache_policy.append_key_of(target, k);
+  k.append(" ").append(version).append(" ").append(size).append(" ").append(number);
   return k;
 }
 
 std::string SegmentSource::ring_key(const std::string& target, std::uint64_t index,
                                     const std::string& key) const {
-  return index == 0 ? "meta " + options_.cache_policy.key_of(target) : key;
+  return index == 0 ? directory_.meta_key(target) : key;
 }
 
 void SegmentSource::adopt(const std::string& target, const MetaPtr& meta,
@@ -102,9 +102,10 @@ std::uint64_t SegmentSource::length_of(const MetaPtr& meta, std::uint64_t index)
   return std::min(options_.segment_size, *meta->length() - first);
 }
 
-std::optional<std::string> SegmentSource::owner_of(const std::string& key, Reach reach) const {
+std::optional<std::string> SegmentSource::owner_of(const std::string& target, std::uint64_t index,
+                                                   const std::string& key, Reach reach) const {
   if (!peers_ || reach != Reach::cluster) return std::nullopt;
-  return peers_->peers().owner(key);
+  return peers_->peers().owner(ring_key(target, index, key));
 }
 
 std::optional<SegmentSource::Acquired> SegmentSource::in_memory(const std::string& key, Reach reach,
@@ -129,7 +130,7 @@ boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::acquire(const std
                                                                        std::uint64_t index,
                                                                        Reach reach) {
   std::string k = key(target, meta, index);
-  auto owner = owner_of(ring_key(target, index, k), reach);
+  auto owner = owner_of(target, index, k, reach);
   // A flight that asks the owner must not be joined by a request answered for a peer.
   const std::string via_owner = owner ? k + " via " + *owner : std::string();
   const std::string& flight = owner ? via_owner : k;
@@ -207,7 +208,7 @@ void SegmentSource::prefetch(const std::string& target, const MetaPtr& meta, std
       boost::asio::co_spawn(executor_, open_ahead(std::move(k)), boost::asio::detached);
     }
   } else if (auto charge = store_.try_charge(length_of(meta, index))) {
-    if (auto owner = owner_of(ring_key(target, index, k), Reach::cluster)) {
+    if (auto owner = owner_of(target, index, k, Reach::cluster)) {
       start(target, meta, index, std::move(*charge), Fill::from_owner, std::move(*owner));
     } else {
       start(target, meta, index, std::move(*charge), Fill::as_owner);
@@ -250,8 +251,7 @@ cache::Source SegmentSource::likely_source(const std::string& target, const Meta
   auto segment = store_.peek<cache::Segment>(k);
   if (segment && segment->state() == cache::Segment::State::complete) return cache::Source::memory;
   if (disk_ && disk_->may_hold(k)) return cache::Source::disk;
-  return owner_of(ring_key(target, index, k), Reach::cluster) ? cache::Source::peer
-                                                              : cache::Source::upstream;
+  return owner_of(target, index, k, Reach::cluster) ? cache::Source::peer : cache::Source::upstream;
 }
 
 std::shared_ptr<cache::Segment> SegmentSource::start(

@@ -89,8 +89,10 @@ class SegmentSource {
   void adopt(const std::string& target, const MetaPtr& meta,
              std::unique_ptr<upstream::UpstreamResponse> answer);
   std::uint64_t length_of(const MetaPtr& meta, std::uint64_t index) const;
-  // The owner of a key when it is another node and a client's request may ask it.
-  std::optional<std::string> owner_of(const std::string& key, Reach reach) const;
+  // The owner of segment `index` (key `key`) when it is another node and a client's request may
+  // ask it.
+  std::optional<std::string> owner_of(const std::string& target, std::uint64_t index,
+                                      const std::string& key, Reach reach) const;
   // A segment in memory that `reach` may use: one being filled by asking its owner is not for
   // requests answered on a peer's behalf, or two nodes could wait on each other. `hit` counts
   // the lookup for eviction.

@@ -18,9 +18,18 @@ StoreRules CachePolicy::rules_for(std::string_view target) const {
 }
 
 std::string CachePolicy::key_of(std::string_view target) const {
+  std::string key;
+  append_key_of(target, key);
+  return key;
+}
+
+void CachePolicy::append_key_of(std::string_view target, std::string& key) const {
   const auto question = target.find('?');
-  if (ignored_query.empty() || question == std::string_view::npos) return std::string(target);
-  std::string key(target.substr(0, question));
+  if (ignored_query.empty() || question == std::string_view::npos) {
+    key.append(target);
+    return;
+  }
+  key.append(target.substr(0, question));
   char separator = '?';
   std::string_view rest = target.substr(question + 1);
   while (!rest.empty()) {
@@ -35,7 +44,6 @@ std::string CachePolicy::key_of(std::string_view target) const {
     key.append(1, separator).append(param);
     separator = '&';
   }
-  return key;
 }
 
 }  // namespace casserole::upstream

@@ -35,12 +35,21 @@ std::optional<std::chrono::seconds> operator_lifetime(const http::Freshness& fre
   return std::nullopt;
 }
 
-// Why an object may not be cached, or empty when it may.
-std::string refusal(const ObjectMeta& meta, std::chrono::seconds remaining,
-                    const StoreRules& rules) {
+// Why these fields forbid storing, `cc` being their Cache-Control; empty when nothing does.
+std::string storing_forbidden(const HeaderList& headers, const http::CacheControl& cc) {
+  if (cc.no_store) return "no-store";
+  if (cc.is_private) return "private";
+  if (has_field(headers, "Set-Cookie")) return "Set-Cookie";
+  if (http::list_contains(joined_values(headers, "Vary"), "*")) return "Vary: *";
+  return {};
+}
+
+// Why an object may not be cached, or empty when it may; `cc` is its Cache-Control.
+std::string refusal(const ObjectMeta& meta, const http::CacheControl& cc,
+                    std::chrono::seconds remaining, const StoreRules& rules) {
   if (meta.status() != 200) return "status " + std::to_string(meta.status());
   if (!meta.length()) return "no Content-Length";
-  if (auto forbidden = storing_forbidden(meta.headers()); !forbidden.empty()) return forbidden;
+  if (auto forbidden = storing_forbidden(meta.headers(), cc); !forbidden.empty()) return forbidden;
   if (http::iequals(first_value(meta.headers(), "Accept-Ranges"), "none")) return "no ranges";
   // Segments fetched apart could be of different versions, and nothing would tell.
   if (!has_validator(meta) && !rules.immutable && *meta.length() > rules.one_answer_size) {
@@ -48,9 +57,7 @@ std::string refusal(const ObjectMeta& meta, std::chrono::seconds remaining,
   }
   // no-cache: stored, and validated before every use (RFC 9111 §5.2.2.4); else an answer must
   // be fresh, and fresh for long enough.
-  const bool validated_each_use =
-      http::parse_cache_control(joined_values(meta.headers(), "Cache-Control")).no_cache;
-  if (!validated_each_use && (remaining < rules.min_ttl || remaining.count() <= 0)) {
+  if (!cc.no_cache && (remaining < rules.min_ttl || remaining.count() <= 0)) {
     return "fresh for " + std::to_string(std::max<std::int64_t>(remaining.count(), 0)) + "s";
   }
   return {};
@@ -59,12 +66,8 @@ std::string refusal(const ObjectMeta& meta, std::chrono::seconds remaining,
 }  // namespace
 
 std::string storing_forbidden(const HeaderList& headers) {
-  const auto cc = http::parse_cache_control(joined_values(headers, "Cache-Control"));
-  if (cc.no_store) return "no-store";
-  if (cc.is_private) return "private";
-  if (has_field(headers, "Set-Cookie")) return "Set-Cookie";
-  if (http::list_contains(joined_values(headers, "Vary"), "*")) return "Vary: *";
-  return {};
+  return storing_forbidden(headers,
+                           http::parse_cache_control(joined_values(headers, "Cache-Control")));
 }
 
 ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
@@ -73,16 +76,17 @@ ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
   ObjectMeta meta;
   meta.status_ = status;
   meta.headers_ = end_to_end(std::move(headers));
+  // Parsed once here: freshness, what may be stored and what is withheld all read it.
+  const std::string cache_control = joined_values(meta.headers_, "Cache-Control");
+  const http::CacheControl cc = http::parse_cache_control(cache_control);
   // RFC 9111 §5.2.2.4, §5.2.2.7: fields a qualified no-cache or private names are never stored.
-  for (const std::string& withheld :
-       http::parse_cache_control(joined_values(meta.headers_, "Cache-Control")).withheld_fields) {
+  for (const std::string& withheld : cc.withheld_fields) {
     std::erase_if(meta.headers_,
                   [&](const auto& field) { return http::iequals(field.first, withheld); });
   }
   meta.length_ = parse_length(first_value(meta.headers_, "Content-Length"));
   meta.etag_ = http::parse_entity_tag(first_value(meta.headers_, "ETag"));
   meta.last_modified_ = std::string(first_value(meta.headers_, "Last-Modified"));
-  std::string cache_control = joined_values(meta.headers_, "Cache-Control");
   meta.freshness_ = http::compute_freshness(http::FreshnessInput{
       .status = static_cast<int>(status),
       .cache_control = cache_control,
@@ -98,7 +102,7 @@ ObjectMeta ObjectMeta::from_head(unsigned status, HeaderList headers,
   meta.request_time_ = request_time;
   meta.response_time_ = response_time;
   auto remaining = meta.freshness_.lifetime - meta.freshness_.initial_age;
-  meta.reason_ = refusal(meta, remaining, rules);
+  meta.reason_ = refusal(meta, cc, remaining, rules);
   meta.cacheable_ = meta.reason_.empty();
   const std::string length = meta.length_ ? std::to_string(*meta.length_) : "?";
   if (meta.etag_ && !meta.etag_->weak) {
