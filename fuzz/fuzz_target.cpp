@@ -1,14 +1,17 @@
-// libFuzzer target for the request target normaliser, which reads every client's target. Besides
-// the sanitizers' checks it asserts the contract of http/request_target.hpp: a normal target is
-// an absolute path that never climbs above the root (no dot segment, no encoded slash), and
-// normalising it again changes nothing.
+// libFuzzer target for the request target normaliser, which reads every client's target, and for
+// the cache key made of what it admits. Besides the sanitizers' checks it asserts the contract of
+// http/request_target.hpp: a normal target is an absolute path that never climbs above the root
+// (no dot segment, no encoded slash), and normalising it again changes nothing; and that of
+// CachePolicy::key_of: the path stays as it is, and a key is its own key.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "http/request_target.hpp"
+#include "upstream/cache_policy.hpp"
 
 namespace {
 
@@ -43,5 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_stays_below_root(normal.substr(0, normal.find('?')));
   const auto again = casserole::http::normalize_target(normal);
   check(again.refusal.empty() && again.target == normal);
+
+  static const casserole::upstream::CachePolicy policy{.ignored_query = {"X-Amz-*", "Signature"}};
+  const std::string key = policy.key_of(normal);
+  const std::string_view path = normal.substr(0, normal.find('?'));
+  check(std::string_view(key).substr(0, key.find('?')) == path);
+  check(policy.key_of(key) == key);
   return 0;
 }
