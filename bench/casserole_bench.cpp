@@ -3,12 +3,15 @@
 // in the same run, so that the ratios compare like with like on whatever machine runs them.
 //
 //   casserole_bench [--large=MiB] [--cold=MiB] [--herd=MiB] [--small-count=N] [--duration=s]
-//                   [--out=PATH]
+//                   [--baseline=PATH] [--out=PATH]
 //
 // The scenarios of issue 5, in order:
 // 1. A hot large object, 1 client and 16 at once: aggregate GiB/s, next to the origin serving
 //    the file itself (the machine's ceiling).
 // 2. Hot small objects (16 KiB each) under wrk with 64 connections: requests/s and p99.
+// 2b. With --baseline, a Casserole binary built before the node counted its requests
+//    (bench/build_baseline.sh): scenario 2's Casserole and that one take turns under the same
+//    wrk, and their median requests/s are compared: what observability costs.
 // 3. A cold large object behind a throttled upstream (each connection paced to 50 MiB/s): MiB/s
 //    and time to first byte, next to downloading it from that upstream directly. The direct
 //    download is also the check of the pace: outside 40-60 MiB/s the scenario is refused.
@@ -51,6 +54,9 @@
 #include "support/casserole_node.hpp"
 #include "support/nginx_origin.hpp"
 #include "support/pattern.hpp"
+#include "support/ports.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 #include "throttled_origin.hpp"
 
 namespace casserole::bench {
@@ -81,6 +87,16 @@ constexpr double kPaceHighestMiBps = 60;
 // here, so a median of five could not tell 0.95x from 1.05x.
 constexpr int kSingleRounds = 15;
 constexpr int kConcurrentRounds = 7;
+// Scenario 2b: the two nodes take turns this many times, each run lasting 2/kOverheadRounds of
+// --duration (at least kOverheadLeastSeconds), so that 2b takes about twice scenario 2's time.
+// Turns rather than one long run each: the load the rest of the machine adds drifts over
+// minutes, and taking turns gives both nodes the same share of it.
+constexpr int kOverheadRounds = 5;
+constexpr int kOverheadLeastSeconds = 2;
+// What 2b's ratio must reach: counting may cost at most 2% of the small-object requests/s.
+constexpr double kOverheadTarget = 0.98;
+// As test::CasseroleNode allows: a node may first scan its disk cache.
+constexpr auto kStartTimeout = std::chrono::seconds(20);
 constexpr int kHerdCaches = 3;
 constexpr int kHerdClients = 20;  // on each cache
 
@@ -90,6 +106,7 @@ struct Options {
   std::uint64_t herd_mib = 256;
   std::uint64_t small_count = 1000;
   std::uint64_t duration_s = 30;
+  std::string baseline;  // scenario 2b's binary; 2b runs only when one is named
   std::string out = "bench-results.md";
 };
 
@@ -113,12 +130,25 @@ struct Figures {
   std::size_t herd_gets = 0;
 };
 
+// One node's wrk runs in scenario 2b, in order.
+struct NodeRuns {
+  std::vector<double> rps;
+  std::vector<double> cpu_us;  // CPU time the node used per request
+};
+
+struct Overhead {
+  int seconds = 0;  // of each run
+  NodeRuns with;    // scenario 2's Casserole
+  NodeRuns before;  // the baseline binary
+};
+
 struct Results {
   Figures casserole;
   Figures nginx;
   Figures reference;
   std::optional<std::string> cold_refused;  // why scenario 3 did not run
   std::map<std::string, int> hot_sources;   // Casserole's X-Casserole-Source values in scenario 1
+  std::optional<Overhead> overhead;         // scenario 2b, when it ran
 };
 
 // A server measured side by side with others.
@@ -156,6 +186,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
       options.small_count = *count;
     } else if (auto duration = number_after(arg, "--duration=", 3600)) {
       options.duration_s = *duration;
+    } else if (arg.starts_with("--baseline=") && arg.size() > 11) {
+      // Absolute: the node runs in a directory of its own.
+      options.baseline = std::filesystem::absolute(arg.substr(11));
     } else if (arg.starts_with("--out=") && arg.size() > 6) {
       options.out = arg.substr(6);
     } else {
@@ -169,12 +202,14 @@ void usage(std::FILE* to, const char* program) {
   const Options defaults;
   std::fprintf(to,
                "usage: %s [--large=MiB] [--cold=MiB] [--herd=MiB] [--small-count=N] "
-               "[--duration=s] [--out=PATH]\n"
+               "[--duration=s] [--baseline=PATH] [--out=PATH]\n"
                "  --large        hot large object (scenario 1), default %llu\n"
                "  --cold         cold object behind the throttled upstream (3), default %llu\n"
                "  --herd         cold object of the herd (4), default %llu\n"
                "  --small-count  hot 16 KiB objects (2), default %llu\n"
                "  --duration     seconds of wrk per cache (2), default %llu\n"
+               "  --baseline     casserole built before observability, to compare with (2b):\n"
+               "                 bench/build_baseline.sh builds it; 2b is skipped without it\n"
                "  --out          file the table is written to, default %s\n",
                program, static_cast<unsigned long long>(defaults.large_mib),
                static_cast<unsigned long long>(defaults.cold_mib),
@@ -375,6 +410,27 @@ void hot_large(Clients& clients, const std::vector<Server>& servers, const Conte
   }
 }
 
+std::vector<std::string> paths_of(const std::vector<Content>& contents) {
+  std::vector<std::string> paths;
+  for (const auto& content : contents) paths.push_back(content.path);
+  return paths;
+}
+
+// One wrk run over the small objects, with the share of a core the cache used meanwhile.
+struct SmallRun {
+  WrkFigures wrk;
+  double cpu = 0;
+};
+
+SmallRun small_run(Clients& clients, const Server& cache, const std::vector<std::string>& paths,
+                   int seconds) {
+  const double cpu_before = cpu_seconds(cache.pid);
+  const auto began = std::chrono::steady_clock::now();
+  const WrkFigures figures = clients.wrk(cache.url, paths, kWrkConnections, seconds);
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
+  return {.wrk = figures, .cpu = (cpu_seconds(cache.pid) - cpu_before) / elapsed.count()};
+}
+
 // Scenario 2. Every object is fetched and checked through each cache first (filling it), and
 // checked again after wrk; wrk checks statuses and lengths only.
 void hot_small(Clients& clients, const std::vector<Server>& caches,
@@ -382,21 +438,64 @@ void hot_small(Clients& clients, const std::vector<Server>& caches,
   std::fprintf(stderr, "2. hot %zu x 16 KiB objects, wrk, %d connections, %d s each\n",
                smalls.size(), kWrkConnections, seconds);
   check_all(caches, smalls);
-  std::vector<std::string> paths;
-  for (const auto& small : smalls) paths.push_back(small.path);
+  const auto paths = paths_of(smalls);
   for_each_server(caches, [&](const Server& cache) {
-    const double cpu_before = cpu_seconds(cache.pid);
-    const auto began = std::chrono::steady_clock::now();
-    const WrkFigures figures = clients.wrk(cache.url, paths, kWrkConnections, seconds);
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - began;
-    cache.figures->small_rps = figures.requests_per_second;
-    cache.figures->small_p99_ms = figures.p99_ms;
-    cache.figures->small_cpu = (cpu_seconds(cache.pid) - cpu_before) / elapsed.count();
+    const SmallRun run = small_run(clients, cache, paths, seconds);
+    cache.figures->small_rps = run.wrk.requests_per_second;
+    cache.figures->small_p99_ms = run.wrk.p99_ms;
+    cache.figures->small_cpu = run.cpu;
     std::fprintf(stderr, "  %-10s %10.0f requests/s, p99 %.2f ms, %.0f%% of a core\n",
-                 cache.name.c_str(), figures.requests_per_second, figures.p99_ms,
-                 100 * cache.figures->small_cpu);
+                 cache.name.c_str(), run.wrk.requests_per_second, run.wrk.p99_ms, 100 * run.cpu);
   });
   check_all(caches, smalls);
+}
+
+// Scenario 2b. The baseline binary predates --admin-address, which test::CasseroleNode adds, so
+// it is started here, with the bench's Casserole flags, in a directory of its own (its disk tier
+// keeps ./data), and filled and checked with the small objects. Then it and scenario 2's
+// Casserole, still warm, take turns under scenario 2's wrk, each round starting with the node
+// that went second in the one before; both are checked again at the end.
+Overhead observability_cost(Clients& clients, const Server& casserole, const std::string& upstream,
+                            const Options& options, const std::vector<Content>& smalls) {
+  const int seconds =
+      std::max(kOverheadLeastSeconds, static_cast<int>(2 * options.duration_s / kOverheadRounds));
+  std::fprintf(stderr,
+               "2b. cost of observability: casserole and %s take turns, %d x %d s of wrk each\n",
+               options.baseline.c_str(), kOverheadRounds, seconds);
+  const test::TempDir dir;
+  const std::uint16_t port = test::free_port();
+  std::vector<std::string> command = {options.baseline,
+                                      "--address=127.0.0.1:" + std::to_string(port)};
+  for (auto& flag : casserole_flags(options, upstream)) command.push_back(std::move(flag));
+  test::Process process(std::move(command), dir.path() / "casserole.log", {}, dir.path());
+  if (!process.wait_until_listening(port, kStartTimeout)) {
+    throw BenchFailure(options.baseline + " did not listen on port " + std::to_string(port) +
+                       "; log:\n" + process.log());
+  }
+  const Server before{.name = "before",
+                      .url = "http://127.0.0.1:" + std::to_string(port),
+                      .pid = process.pid(),
+                      .log = [&] { return process.log(); }};
+  const std::vector<Server> nodes = {casserole, before};
+  check_all({before}, smalls);
+  const auto paths = paths_of(smalls);
+  Overhead overhead;
+  overhead.seconds = seconds;
+  for (int round = 0; round < kOverheadRounds; ++round) {
+    for (std::size_t turn = 0; turn < nodes.size(); ++turn) {
+      const std::size_t i = (turn + static_cast<std::size_t>(round)) % nodes.size();
+      for_each_server({nodes[i]}, [&](const Server& node) {
+        const SmallRun run = small_run(clients, node, paths, seconds);
+        NodeRuns& runs = i == 0 ? overhead.with : overhead.before;
+        runs.rps.push_back(run.wrk.requests_per_second);
+        runs.cpu_us.push_back(1e6 * run.cpu / run.wrk.requests_per_second);
+        std::fprintf(stderr, "  %-10s %10.0f requests/s, %.0f%% of a core, %.1f us of CPU each\n",
+                     node.name.c_str(), runs.rps.back(), 100 * run.cpu, runs.cpu_us.back());
+      });
+    }
+  }
+  check_all(nodes, smalls);
+  return overhead;
 }
 
 // Scenario 3 on one server: a single checked download, from its first request.
@@ -452,6 +551,12 @@ std::string yes_no(bool met) {
   return met ? "yes" : "**no**";
 }
 
+std::string joined(const std::vector<double>& values, int precision) {
+  std::string text;
+  for (const double value : values) text += (text.empty() ? "" : ", ") + fixed(value, precision);
+  return text;
+}
+
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -487,6 +592,17 @@ std::string report(const Options& options, const Results& r) {
   rows.push_back({small + " (p99 ms)", fixed(c.small_p99_ms, 2), fixed(n.small_p99_ms, 2),
                   fixed(c.small_p99_ms / n.small_p99_ms, 2), "", "", "≤ 1.0 × nginx",
                   yes_no(c.small_p99_ms <= n.small_p99_ms)});
+  const std::string overhead_label = "2b. hot small, requests/s: with observability / before it";
+  if (r.overhead) {
+    const double with = median(r.overhead->with.rps);
+    const double before = median(r.overhead->before.rps);
+    rows.push_back({overhead_label, fixed(with, 0), "", "", "before " + fixed(before, 0),
+                    fixed(with / before, 3), "≥ " + fixed(kOverheadTarget, 2) + " × before",
+                    yes_no(with / before >= kOverheadTarget)});
+  } else {
+    rows.push_back({overhead_label, "not run", "", "",
+                    "bench/build_baseline.sh, then --baseline=build/baseline/casserole"});
+  }
   const auto cold_label =
       "3. cold " + cold + ", " + std::to_string(kThrottleMiBps) + " MiB/s upstream";
   if (r.cold_refused) {
@@ -549,8 +665,9 @@ std::string report(const Options& options, const Results& r) {
       << " CPUs, loopback: caches, origins and clients all share them.\n"
       << "- casserole:";
   for (const auto& flag : casserole_flags(options)) out << " " << flag;
-  out << ", its defaults otherwise.\n"
-      << "- nginx: proxy_cache + slice 2m + proxy_cache_lock, one worker (as Casserole has one "
+  out << ", its defaults otherwise.\n";
+  if (r.overhead) out << "- before (2b): " << options.baseline << ", the same flags.\n";
+  out << "- nginx: proxy_cache + slice 2m + proxy_cache_lock, one worker (as Casserole has one "
          "I/O thread), access log off.\n"
       << "- origin: nginx (sendfile, expires 1h); throttled upstream: the same files from a "
          "second nginx whose connections are each paced to "
@@ -562,6 +679,14 @@ std::string report(const Options& options, const Results& r) {
   // was the limit.
   out << "Under wrk (scenario 2) casserole used " << fixed(100 * c.small_cpu, 0)
       << "% of a core, nginx " << fixed(100 * n.small_cpu, 0) << "%.\n";
+  if (r.overhead) {
+    const Overhead& o = *r.overhead;
+    out << "Scenario 2b, " << o.with.rps.size() << " turns of " << o.seconds
+        << " s of wrk each: requests/s with observability " << joined(o.with.rps, 0)
+        << "; before it " << joined(o.before.rps, 0)
+        << ". CPU per request, median: " << fixed(median(o.with.cpu_us), 1) << " µs with, "
+        << fixed(median(o.before.cpu_us), 1) << " µs before.\n";
+  }
   if (r.cold_refused) out << "Scenario 3 refused: " << *r.cold_refused << ".\n";
   if (!r.hot_sources.empty()) {
     out << "Casserole's hot " << large << " responses came from (X-Casserole-Source):";
@@ -572,6 +697,11 @@ std::string report(const Options& options, const Results& r) {
 }
 
 int run(const Options& options) {
+  // Before the minutes of scenario 1, not after them.
+  if (!options.baseline.empty() && ::access(options.baseline.c_str(), X_OK) != 0) {
+    throw std::runtime_error("--baseline=" + options.baseline +
+                             ": not an executable (bench/build_baseline.sh builds one)");
+  }
   std::fprintf(stderr, "starting the origins, writing %llu MiB of objects\n",
                static_cast<unsigned long long>(options.large_mib + options.cold_mib +
                                                options.small_count * kSmallSize / kMiB));
@@ -598,6 +728,10 @@ int run(const Options& options) {
     results.nginx.peak_rss_hot_mib = status_mib(caches.nginx.pid, "VmHWM");
     hot_small(clients, {caches.casserole, caches.nginx}, smalls,
               static_cast<int>(options.duration_s));
+    if (!options.baseline.empty()) {
+      results.overhead =
+          observability_cost(clients, caches.casserole, origin.url(), options, smalls);
+    }
   }
 
   std::fprintf(stderr, "3. cold %llu MiB object from the throttled upstream\n",

@@ -86,11 +86,14 @@ etcd_command=(
 
 node_ports=()
 peering_ports=()
+admin_ports=()
 for ((i = 0; i < nodes; i++)); do
   pick_port
   node_ports+=("$picked")
   pick_port
   peering_ports+=("$picked")
+  pick_port
+  admin_ports+=("$picked")
 done
 
 # Sets `node_command` to the command line of node $1 (from 1).
@@ -98,6 +101,7 @@ make_node_command() {
   node_command=(
     "${binary:-$repo/build/casserole}" --address="127.0.0.1:${node_ports[$1 - 1]}"
     --peering-address="http://127.0.0.1:${peering_ports[$1 - 1]}" --etcd="$etcd_url"
+    --admin-address="127.0.0.1:${admin_ports[$1 - 1]}"
     --disk-cache-dir="$dir/node$1/data" --mirror-url="$mirror_url" "${node_flags[@]}"
   )
 }
@@ -152,7 +156,7 @@ for ((i = 1; i <= nodes; i++)); do
   wait_for_port "node $i" "${node_pids[i - 1]}" "${node_ports[i - 1]}" "$log"
   wait_for_port "node $i" "${node_pids[i - 1]}" "${peering_ports[i - 1]}" "$log"
   print_started "node $i" "http://127.0.0.1:${node_ports[i - 1]}" "${node_pids[i - 1]}" "$log" \
-    "(peering on port ${peering_ports[i - 1]})"
+    "(peering on port ${peering_ports[i - 1]}, admin at http://127.0.0.1:${admin_ports[i - 1]}/)"
 done
 echo "Mirroring $mirror_url. Ctrl-C stops the cluster."
 

@@ -25,7 +25,7 @@ packages=(
   libssl-dev libxxhash-dev
   # tests and benchmarks
   libgtest-dev libcurl4-openssl-dev curl nginx-light openssl clang-14 libclang-rt-14-dev wrk
-  etcd-server libyaml-cpp-dev shellcheck
+  etcd-server libyaml-cpp-dev shellcheck chromium
 )
 
 sudo_if_needed() {

@@ -107,6 +107,21 @@ Option flag_option(std::string_view name, std::string_view description, bool Con
   return option;
 }
 
+// An option naming one of two ways, `off` or `on`, kept as whether it is `on`. `value_name` is
+// "off|on" as --help shows it.
+Option either_option(std::string_view name, std::string_view value_name,
+                     std::string_view description, bool Config::*field, std::string_view what,
+                     std::string off, std::string on) {
+  return value_option<bool>(
+      name, value_name, description, field, what, "use " + off + " or " + on,
+      [=](std::string_view text) -> std::optional<bool> {
+        if (text == off) return false;
+        if (text == on) return true;
+        return std::nullopt;
+      },
+      [=](bool value) { return value ? on : off; });
+}
+
 // An option holding a list in `field`; each item is checked by `parse` and kept as written.
 Option list_option(std::string_view name, std::string_view value_name, std::string_view description,
                    std::vector<std::string> Config::*field, std::string_view what, std::string hint,
@@ -192,48 +207,50 @@ Option url_option(std::string_view name, std::string_view description, std::stri
                                    [](const std::string& url) { return url; });
 }
 
-// The listening address fills two fields, so it is written out rather than built from a field.
-Option address_option() {
+// A listening address fills two fields, so it is written out rather than built from one field.
+Option address_option(std::string_view name, std::string_view description,
+                      std::string Config::*host, std::uint16_t Config::*port) {
   return Option{
-      "address",
+      name,
       "HOST:PORT",
-      "Address to listen on for clients",
+      description,
       Form::value,
-      [](const std::vector<std::string>& values, Config& config) -> std::optional<std::string> {
+      [=](const std::vector<std::string>& values, Config& config) -> std::optional<std::string> {
         const auto address = parse_host_port(values.front());
         if (!address) {
-          return invalid("address", values.front(),
+          return invalid(name, values.front(),
                          "use host:port or [ipv6]:port, with a port from 1 to 65535");
         }
-        config.listen_host = address->host;
-        config.listen_port = address->port;
+        config.*host = address->host;
+        config.*port = address->port;
         return std::nullopt;
       },
-      [](const Config& config) {
-        return format_host_port({config.listen_host, config.listen_port});
+      [=](const Config& config) {
+        return format_host_port({config.*host, config.*port});
       }};
 }
 
-// The cluster secret is never echoed, not even in the error about a bad one: logs are read by
-// more people than the secret is meant for.
-Option secret_option() {
+// A secret is never echoed, not even in the error about a bad one: logs are read by more people
+// than the secret is meant for.
+Option secret_option(std::string_view name, std::string_view description,
+                     std::string Config::*field) {
   return Option{
-      "cluster-secret",
+      name,
       "SECRET",
-      "Secret that peer requests must carry; none: not checked",
+      description,
       Form::value,
-      [](const std::vector<std::string>& values, Config& config) -> std::optional<std::string> {
+      [=](const std::vector<std::string>& values, Config& config) -> std::optional<std::string> {
         const std::string& text = values.front();
         bool printable =
             std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7f; });
         if (text.empty() || !printable) {
           return "invalid secret (use printable characters without spaces)";
         }
-        config.cluster_secret = text;
+        config.*field = text;
         return std::nullopt;
       },
-      [](const Config& config) {
-        return config.cluster_secret.empty() ? std::string("none") : std::string("(set)");
+      [=](const Config& config) {
+        return (config.*field).empty() ? std::string("none") : std::string("(set)");
       }};
 }
 
@@ -243,7 +260,8 @@ const std::vector<Option>& options() {
   constexpr std::uint64_t KiB = 1024;
   constexpr std::uint64_t GiB = 1024 * Config::kMiB;
   static const std::vector<Option> all = {
-      address_option(),
+      address_option("address", "Address to listen on for clients", &Config::listen_host,
+                     &Config::listen_port),
       url_option("mirror-url", "Upstream URL root that requests are mirrored from",
                  &Config::mirror_url),
       size_option("max-memory-usage", "Memory for cached segments and metadata",
@@ -277,7 +295,8 @@ const std::vector<Option>& options() {
             return url;
           },
           [](const std::string& url) { return url; }),
-      secret_option(),
+      secret_option("cluster-secret", "Secret that peer requests must carry; none: not checked",
+                    &Config::cluster_secret),
       list_option("passthrough", "GLOB[,GLOB...]", "Request path patterns that are never cached",
                   &Config::passthrough, "pattern", kGlobHint, parse_path_glob),
       size_option("segment-size", "Size of the ranged upstream fetches objects are cached in",
@@ -298,16 +317,10 @@ const std::vector<Option>& options() {
       list_option("immutable", "GLOB[,GLOB...]",
                   "Paths whose bytes never change: cached without a validator, never revalidated",
                   &Config::immutable, "pattern", kGlobHint, parse_path_glob),
-      value_option<bool>(
+      either_option(
           "metadata-from", "head|get",
           "How a cold object's metadata is asked for: HEAD, or the first segment's ranged GET",
-          &Config::metadata_from_get, "source", "use head or get",
-          [](std::string_view text) -> std::optional<bool> {
-            if (text == "head") return false;
-            if (text == "get") return true;
-            return std::nullopt;
-          },
-          [](bool from_get) { return std::string(from_get ? "get" : "head"); }),
+          &Config::metadata_from_get, "source", "head", "get"),
       list_option("cache-key-ignore-query", "GLOB[,GLOB...]",
                   "Query parameters left out of the cache key but sent upstream",
                   &Config::cache_key_ignore_query, "parameter pattern",
@@ -342,6 +355,15 @@ const std::vector<Option>& options() {
       count_option<unsigned>("read-ahead", "Segments fetched ahead of a reading client",
                              &Config::read_ahead, 0, 64),
       flag_option("access-log", "Log one line per client request", &Config::access_log),
+      either_option("access-log-format", "text|json", "The access log's lines: plain text or JSON",
+                    &Config::access_log_json, "format", "text", "json"),
+      address_option("admin-address",
+                     "Address of the admin listener: metrics, health, readiness, status page",
+                     &Config::admin_host, &Config::admin_port),
+      secret_option("admin-token",
+                    "Bearer token that admin requests changing state must carry; none: not "
+                    "checked",
+                    &Config::admin_token),
       value_option<std::size_t>(
           "max-connections", "COUNT",
           "Connections each listener serves at once; auto: a third of the open-file limit, at "

@@ -42,6 +42,10 @@ struct Config {
   std::string upstream_ca_file;                       // extra PEM bundle to trust; empty: none
   unsigned read_ahead = 4;                            // segments fetched ahead of a reader
   bool access_log = true;
+  bool access_log_json = false;  // --access-log-format=json
+  std::string admin_host = "127.0.0.1";
+  std::uint16_t admin_port = 9190;
+  std::string admin_token;  // admin requests that change state must carry it; empty: not checked
   std::size_t max_connections = 0;  // per listener; 0: auto, from the open-file limit
   std::chrono::milliseconds client_header_timeout{10000};  // for a whole request header
   std::chrono::milliseconds keepalive_timeout{30000};      // idle between requests

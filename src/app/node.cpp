@@ -17,6 +17,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "admin/admin_handler.hpp"
 #include "cache/memory_store.hpp"
 #include "cluster/membership.hpp"
 #include "cluster/peers.hpp"
@@ -59,8 +60,10 @@ boost::asio::ip::tcp::acceptor listen_on(boost::asio::io_context& io, const std:
 }
 
 // The disk tier, or none when it is switched off or its directory cannot be used: a node without
-// a disk still serves. Another process holding the directory is fatal (DirectoryInUse).
-std::unique_ptr<disk::DiskStore> open_disk(boost::asio::io_context& io, const Config& config) {
+// a disk still serves (and says why in `failure`, which keeps it from being ready). Another
+// process holding the directory is fatal (DirectoryInUse).
+std::unique_ptr<disk::DiskStore> open_disk(boost::asio::io_context& io, const Config& config,
+                                           std::string& failure) {
   if (!config.disk_cache_enabled) return nullptr;
   try {
     return std::make_unique<disk::DiskStore>(io.get_executor(),
@@ -74,6 +77,7 @@ std::unique_ptr<disk::DiskStore> open_disk(boost::asio::io_context& io, const Co
   } catch (const std::exception& error) {
     std::cerr << "casserole: disk cache disabled, serving from memory and upstream: "
               << error.what() << std::endl;
+    failure = error.what();
     return nullptr;
   }
 }
@@ -203,7 +207,8 @@ void run_node(const Config& config) {
                                 });
   upstream::UpstreamClient upstream(pool);
   cache::MemoryStore memory(config.max_memory_usage);
-  std::unique_ptr<disk::DiskStore> disk = open_disk(io, config);
+  std::string disk_failure;
+  std::unique_ptr<disk::DiskStore> disk = open_disk(io, config, disk_failure);
   std::optional<ClusterSide> cluster;
   if (!config.etcd.empty()) cluster.emplace(io, config);
   peering::PeerGroup* peers = cluster ? &cluster->group : nullptr;
@@ -214,7 +219,9 @@ void run_node(const Config& config) {
   server::Passthrough passthrough(upstream);
   server::MirrorHandler mirror(directory, segments, passthrough, mirror_options);
   server::ClientHandler clients(mirror, passthrough, config.passthrough);
-  server::AccessLog access_log(config.access_log);
+  server::AccessLog access_log(config.access_log, config.access_log_json
+                                                      ? server::AccessLog::Format::json
+                                                      : server::AccessLog::Format::text);
   const server::ServerLimits limits = server_limits(config);
   server::Server server(listen_on(io, config.listen_host, config.listen_port), clients, access_log,
                         limits);
@@ -228,6 +235,27 @@ void run_node(const Config& config) {
         listen_on(io, address.host, static_cast<std::uint16_t>(std::stoul(address.port))),
         *peering_handler, access_log, limits);
   }
+
+  const admin::NodeState node_state{
+      .address = config.listen_host + ":" + std::to_string(config.listen_port),
+      .peering_address = cluster ? config.peering_address : std::string(),
+      .clients = server,
+      .peering = peering_server ? &*peering_server : nullptr,
+      .memory = memory,
+      .disk = disk.get(),
+      .disk_failure = disk_failure,
+      .upstream = pool,
+      .directory = directory,
+      .segments = segments,
+      .peers = peers,
+      .membership = cluster ? &cluster->membership : nullptr,
+  };
+  admin::AdminHandler admin_handler(node_state, config.admin_token);
+  // The admin listener keeps no access log: scrapes and probes every few seconds would drown
+  // the clients' lines.
+  const server::AccessLog no_log(false);
+  server::Server admin_server(listen_on(io, config.admin_host, config.admin_port), admin_handler,
+                              no_log, limits);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
@@ -247,9 +275,11 @@ void run_node(const Config& config) {
         boost::asio::detached);
   });
   boost::asio::co_spawn(io, server.run(), boost::asio::detached);
+  boost::asio::co_spawn(io, admin_server.run(), boost::asio::detached);
   std::cerr << "casserole " CASSEROLE_VERSION " listening on " << config.listen_host << ":"
             << config.listen_port << ", mirroring " << config.mirror_url << ", at most "
-            << limits.max_connections << " connections" << std::endl;
+            << limits.max_connections << " connections; admin on " << config.admin_host << ":"
+            << config.admin_port << std::endl;
   boost::asio::co_spawn(io, note_unreachable_upstream(pool, config.mirror_url),
                         boost::asio::detached);
   if (cluster) {

@@ -18,6 +18,7 @@ bool MemoryStore::make_room(std::uint64_t bytes) {
     std::optional<std::string> victim = policy_.evict(held_elsewhere);
     if (!victim) return false;
     entries_.erase(*victim);
+    ++stats_.evictions;
   }
   return true;
 }
@@ -35,9 +36,13 @@ std::optional<MemoryBudget::Charge> MemoryStore::try_charge_unused(std::uint64_t
 boost::asio::awaitable<std::optional<MemoryBudget::Charge>> MemoryStore::charge(
     std::uint64_t bytes, std::chrono::steady_clock::time_point deadline) {
   if (bytes > budget_->limit()) co_return std::nullopt;
-  for (;;) {
+  for (bool waited = false;; waited = true) {
     if (make_room(bytes)) co_return budget_->take(bytes);
-    if (std::chrono::steady_clock::now() >= deadline) co_return std::nullopt;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ++stats_.wait_timeouts;
+      co_return std::nullopt;
+    }
+    if (!waited) ++stats_.waits;
     ask_to_let_go();
     // Memory handed back wakes us at once; a reader merely letting go of an indexed segment makes
     // it evictable without handing anything back, so also look again after a short while.

@@ -76,6 +76,18 @@ class MemoryStore {
   std::uint64_t used() const { return budget_->used(); }
   std::size_t entries() const { return entries_.size(); }
 
+  struct Stats {
+    std::uint64_t evictions = 0;
+    std::uint64_t waits = 0;          // charges that found no room and waited
+    std::uint64_t wait_timeouts = 0;  // of those, the ones that got none in time
+  };
+  const Stats& stats() const { return stats_; }
+  // Every entry, for reports; `visit(key, value)`.
+  template <class Visit>
+  void for_each(Visit visit) const {
+    for (const auto& [key, value] : entries_) visit(key, *value);
+  }
+
  private:
   bool make_room(std::uint64_t bytes);
   void ask_to_let_go();
@@ -84,6 +96,7 @@ class MemoryStore {
   S3FifoPolicy policy_;
   std::unordered_map<std::string, std::shared_ptr<Cached>> entries_;
   std::list<Offer*> offers_;
+  Stats stats_;
 };
 
 }  // namespace casserole::cache

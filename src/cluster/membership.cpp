@@ -62,12 +62,14 @@ void EtcdMembership::reachable() {
 }
 
 void EtcdMembership::unreachable(const std::string& why) {
+  ++etcd_errors_;
   if (!reachable_) return;
   reachable_ = false;
   notice(unreachable_line(why));
 }
 
 void EtcdMembership::lease_lost(const std::string& why) {
+  ++etcd_errors_;
   notice(lease_lost_line(why, peers_.self()));
   lease_ = 0;
   registered_ = false;

@@ -52,6 +52,14 @@ class EtcdMembership {
   // like any etcd call, and never throws.
   boost::asio::awaitable<void> leave();
 
+  // This node's key is put under a live lease.
+  bool registered() const { return registered_; }
+  // etcd's view, as last listed or watched, has this node among the members: peers route to it.
+  bool listed() const { return nodes_.contains(key_); }
+  bool etcd_reachable() const { return reachable_; }
+  // Failed calls to etcd and leases lost, since the start.
+  std::uint64_t etcd_errors() const { return etcd_errors_; }
+
  private:
   boost::asio::awaitable<void> keep_registered();
   boost::asio::awaitable<void> register_self();
@@ -77,6 +85,7 @@ class EtcdMembership {
   bool registered_ = false;  // key_ put under lease_
   std::chrono::milliseconds keep_alive_interval_{0};
   bool reachable_ = true;  // as last logged
+  std::uint64_t etcd_errors_ = 0;
 
   std::map<std::string, std::string> nodes_;  // key -> address, as etcd has them
   std::int64_t revision_ = 0;                 // nodes_ is etcd's state as of this revision

@@ -59,6 +59,11 @@ void DiskIndex::restamp(std::uint64_t id, Clock::time_point when) {
     it->second.stamped_minute = minute_of(when);
 }
 
+std::uint64_t DiskIndex::bytes_of(std::uint64_t id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? 0 : it->second.bytes;
+}
+
 std::optional<unsigned> DiskIndex::reads(std::uint64_t id) const {
   auto it = entries_.find(id);
   if (it == entries_.end()) return std::nullopt;

@@ -42,6 +42,8 @@ class DiskIndex {
   std::uint64_t verified(std::uint64_t id) const;
   void set_verified(std::uint64_t id, std::uint64_t identity);
   bool contains(std::uint64_t id) const { return entries_.contains(id); }
+  // The entry's bytes on disk; 0 for an unknown id.
+  std::uint64_t bytes_of(std::uint64_t id) const;
   void erase(std::uint64_t id);
 
   // Removes least recently used entries until bytes() <= target; returns their ids.

@@ -20,11 +20,6 @@ constexpr std::size_t kLoadLimit = 1024 * 1024;
 // need only be approximate, and each record is a metadata write.
 constexpr auto kRestampAfter = std::chrono::minutes(10);
 
-const char* name_of(int failure) {
-  static constexpr const char* kNames[] = {"read", "write", "remove", "damaged entry"};
-  return kNames[failure];
-}
-
 bool out_of_space(const std::exception& error) {
   const auto* system = dynamic_cast<const std::system_error*>(&error);
   return system &&
@@ -91,6 +86,10 @@ bool DiskStore::may_hold(const std::string& key) const {
   return !indexed_ || index_.contains(id) || pending_.contains(id);
 }
 
+std::uint64_t DiskStore::entry_bytes(const std::string& key) const {
+  return index_.bytes_of(entry_id(key));
+}
+
 std::optional<unsigned> DiskStore::earlier_reads(const std::string& key) const {
   return index_.reads(entry_id(key));
 }
@@ -155,7 +154,7 @@ boost::asio::awaitable<std::optional<std::string>> DiskStore::load(std::string k
 }
 
 void DiskStore::found(std::uint64_t id, std::uint64_t allocated) {
-  ++hits_;
+  ++stats_.hits;
   auto now = Clock::now();
   std::optional<DiskIndex::Use> use = index_.read(id);
   if (!use) {
@@ -183,7 +182,7 @@ void DiskStore::forget(std::uint64_t id) {
 }
 
 void DiskStore::missing(std::uint64_t id, EntryFiles::Found why) {
-  ++misses_;
+  ++stats_.misses;
   forget(id);
   if (why == EntryFiles::Found::damaged) {
     failed(Failure::damaged, std::runtime_error("checksum or header mismatch; removed"));
@@ -219,8 +218,9 @@ boost::asio::awaitable<void> DiskStore::write(std::string key, std::span<const s
     written = co_await async::offload(
         pool_, [this, id, &key, payload] { return files_.write(id, key, payload); });
   } catch (const std::exception& error) {
-    failed(Failure::write, error);
     full = out_of_space(error);
+    if (!full) usable_ = false;
+    failed(Failure::write, error);
   }
   if (auto it = pending_.find(id); it != pending_.end() && it->second.serial == serial) {
     pending_.erase(it);
@@ -230,7 +230,8 @@ boost::asio::awaitable<void> DiskStore::write(std::string key, std::span<const s
   keep_alive.reset();
   reserved_ -= reserved;
   if (written) {
-    ++writes_;
+    ++stats_.writes;
+    usable_ = true;
     index_.insert(id, written->allocated, Clock::now());
     measured(EntryFiles::subdirectory_of(id), written->dir);
     make_room();
@@ -269,7 +270,7 @@ void DiskStore::make_room() {
 
 void DiskStore::shrink_to(std::uint64_t entry_bytes) {
   std::vector<std::uint64_t> victims = index_.evict_to(entry_bytes);
-  evicted_ += victims.size();
+  stats_.evicted += victims.size();
   unlink(std::move(victims));
 }
 
@@ -294,20 +295,29 @@ boost::asio::awaitable<void> DiskStore::drain(std::chrono::steady_clock::time_po
 
 void DiskStore::failed(Failure kind, const std::exception& error) {
   auto index = static_cast<int>(kind);
-  if (failures_[index]++ == 0) {
-    std::cerr << "casserole: disk cache " << name_of(index) << " error: " << error.what()
-              << " (serving from memory and upstream instead; further " << name_of(index)
+  // A failed read says the disk itself is failing; write() says so of a failed write unless the
+  // disk is only full, which is made room on instead.
+  if (kind == Failure::read) usable_ = false;
+  if (stats_.failures[index]++ == 0) {
+    std::cerr << "casserole: disk cache " << failure_name(index) << " error: " << error.what()
+              << " (serving from memory and upstream instead; further " << failure_name(index)
               << " errors are counted, not logged)" << std::endl;
   }
 }
 
+const char* DiskStore::failure_name(int kind) {
+  static constexpr const char* kNames[] = {"read", "write", "remove", "damaged"};
+  return kNames[kind];
+}
+
 std::string DiskStore::summary() const {
   std::string line = "disk cache: " + std::to_string(index_.size()) + " entries, " +
-                     std::to_string(usage() / (1024 * 1024)) + " MiB; " + std::to_string(hits_) +
-                     " hits, " + std::to_string(misses_) + " misses, " + std::to_string(writes_) +
-                     " writes, " + std::to_string(evicted_) + " evicted";
-  for (int i = 0; i < static_cast<int>(Failure::count); ++i) {
-    line += ", " + std::to_string(failures_[i]) + " " + name_of(i) + " errors";
+                     std::to_string(usage() / (1024 * 1024)) + " MiB; " +
+                     std::to_string(stats_.hits) + " hits, " + std::to_string(stats_.misses) +
+                     " misses, " + std::to_string(stats_.writes) + " writes, " +
+                     std::to_string(stats_.evicted) + " evicted";
+  for (int i = 0; i < Stats::kFailureKinds; ++i) {
+    line += ", " + std::to_string(stats_.failures[i]) + " " + failure_name(i) + " errors";
   }
   return line;
 }

@@ -73,6 +73,23 @@ class DiskStore {
   // the deadline has passed.
   boost::asio::awaitable<void> drain(std::chrono::steady_clock::time_point deadline);
 
+  enum class Failure { read, write, remove, damaged, count };
+  struct Stats {
+    static constexpr int kFailureKinds = static_cast<int>(Failure::count);
+    std::uint64_t hits = 0, misses = 0, writes = 0, evicted = 0;
+    std::uint64_t failures[kFailureKinds] = {};  // damaged: a checksum or header mismatch
+  };
+  const Stats& stats() const { return stats_; }
+  static const char* failure_name(int kind);
+  // False from a failed read or write until a write succeeds: the disk is failing (gone, read
+  // only, I/O errors; a full one is made room on instead), and the node is not fit to take its
+  // share of the cluster's traffic.
+  bool usable() const { return usable_; }
+  const Options& options() const { return options_; }
+
+  // The bytes the entry for `key` takes, as indexed; 0 when none is.
+  std::uint64_t entry_bytes(const std::string& key) const;
+
   bool indexed() const { return indexed_; }
   std::size_t entries() const { return index_.size(); }
   // Bytes under the directory, writes in progress included.
@@ -81,8 +98,6 @@ class DiskStore {
   std::string summary() const;
 
  private:
-  enum class Failure { read, write, remove, damaged, count };
-
   // Runs a background job on the I/O thread, counted until it ends.
   void spawn(boost::asio::awaitable<void> job);
   boost::asio::awaitable<void> index_existing();
@@ -129,8 +144,8 @@ class DiskStore {
   std::uint64_t reserved_ = 0;
   std::size_t jobs_pending_ = 0;
   async::Signal job_done_;
-  std::uint64_t hits_ = 0, misses_ = 0, writes_ = 0, evicted_ = 0;
-  std::uint64_t failures_[static_cast<int>(Failure::count)] = {};
+  Stats stats_;
+  bool usable_ = true;
   boost::asio::thread_pool pool_;
 };
 

@@ -36,7 +36,8 @@ MetaPtr ObjectDirectory::held(const std::string& target) {
   return entry && entry->valid(Clock::now()) ? entry->meta : nullptr;
 }
 
-boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target, Reach reach) {
+boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& target, Reach reach,
+                                                        Trace* trace) {
   if (MetaPtr meta = held(target)) co_return meta;
   if (reach == Reach::stored) {
     MetaPtr stored = co_await from_disk(target);
@@ -48,25 +49,29 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::lookup(const std::string& targe
   if (reach == Reach::cluster && peers_) {
     if (auto owner = peers_->peers().owner(flight)) flight += " via " + *owner;
   }
-  co_return co_await heads_.run(flight,
-                                [this, &target, reach] { return find_or_ask(target, reach); });
+  if (trace && heads_.in_flight(flight)) trace->collapsed = true;
+  co_return co_await heads_.run(
+      flight, [this, &target, reach, trace] { return find_or_ask(target, reach, trace); });
 }
 
-boost::asio::awaitable<MetaPtr> ObjectDirectory::revalidate(const std::string& target) {
-  co_return co_await heads_.run(meta_key(target) + " validated",
-                                [this, &target]() -> boost::asio::awaitable<MetaPtr> {
+boost::asio::awaitable<MetaPtr> ObjectDirectory::revalidate(const std::string& target,
+                                                            Trace* trace) {
+  const std::string flight = meta_key(target) + " validated";
+  if (trace && heads_.in_flight(flight)) trace->collapsed = true;
+  co_return co_await heads_.run(flight,
+                                [this, &target, trace]() -> boost::asio::awaitable<MetaPtr> {
                                   MetaPtr held;
                                   if (auto entry = store_.peek<MetaEntry>(meta_key(target))) {
                                     held = entry->meta;
                                   } else {
                                     held = co_await from_disk(target);
                                   }
-                                  co_return co_await ask_upstream(target, std::move(held));
+                                  co_return co_await ask_upstream(target, std::move(held), trace);
                                 });
 }
 
-boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& target,
-                                                             Reach reach) {
+boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& target, Reach reach,
+                                                             Trace* trace) {
   MetaPtr stale;
   if (auto entry = store_.peek<MetaEntry>(meta_key(target))) {
     stale = entry->meta;
@@ -82,18 +87,33 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::find_or_ask(const std::string& 
     if (auto owner = reach == Reach::cluster ? peers.owner(meta_key(target)) : std::nullopt) {
       // The owner keeps the metadata on disk and revalidates it; this node only borrows it.
       if (auto meta = co_await from_peer(*owner, target, peering::Scope::fetch)) {
+        if (trace) trace->metadata = Trace::Metadata::from_peer;
         remember(target, meta, Clock::now() + kRefusalLifetime, Keep::in_memory);
         co_return meta;
       }
     } else if (auto previous = stale ? std::nullopt : peers.previous_owner(meta_key(target))) {
       auto meta = co_await from_peer(*previous, target, peering::Scope::stored);
       if (meta && meta->cacheable() && meta->fresh(Clock::now())) {
+        if (trace) trace->metadata = Trace::Metadata::from_peer;
         remember(target, meta, {}, Keep::also_on_disk);
         co_return meta;
       }
     }
   }
-  co_return co_await ask_upstream(target, std::move(stale));
+  co_return co_await ask_upstream(target, std::move(stale), trace);
+}
+
+std::vector<std::pair<std::string, MetaPtr>> ObjectDirectory::held_objects() const {
+  constexpr std::string_view kPrefix = "meta ";
+  std::vector<std::pair<std::string, MetaPtr>> objects;
+  store_.for_each([&](const std::string& key, const cache::Cached& value) {
+    if (!key.starts_with(kPrefix)) return;
+    const auto* entry = dynamic_cast<const MetaEntry*>(&value);
+    if (entry && entry->meta->cacheable() && entry->meta->length()) {
+      objects.emplace_back(key.substr(kPrefix.size()), entry->meta);
+    }
+  });
+  return objects;
 }
 
 std::string ObjectDirectory::meta_key(const std::string& target) const {
@@ -131,9 +151,20 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::from_peer(const std::string& pe
 
 boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> ObjectDirectory::ask_or_keep(
     boost::beast::http::verb method, const std::string& target, const upstream::HeaderList& fields,
-    const MetaPtr& stale) {
+    const MetaPtr& stale, Trace* trace) {
+  const bool validating = stale && stale->cacheable();
+  if (trace) {
+    ++trace->upstream_requests;
+    trace->metadata = validating ? Trace::Metadata::revalidated : Trace::Metadata::fetched;
+  }
   try {
-    co_return co_await upstream_.fetch(method, target, fields);
+    auto response = co_await upstream_.fetch(method, target, fields);
+    upstream_.pool().stats().answered(method == boost::beast::http::verb::head
+                                          ? upstream::UpstreamStats::Purpose::head
+                                          : upstream::UpstreamStats::Purpose::segment,
+                                      response->status());
+    if (trace) trace->upstream_status = response->status();
+    co_return response;
   } catch (const upstream::UpstreamError&) {
     // RFC 9111 §4.2.4: a cache that cannot reach the origin may serve what it has, unless the
     // object forbids it. The upstream is a single point of failure only for what we lack.
@@ -143,12 +174,13 @@ boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> ObjectDirect
 }
 
 boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string& target,
-                                                              MetaPtr stale) {
+                                                              MetaPtr stale, Trace* trace) {
   upstream::HeaderList conditions;
   if (stale && stale->cacheable()) conditions = stale->revalidation_conditions();
   auto request_time = Clock::now();
   if (from_ == MetadataFrom::head) {
-    auto response = co_await ask_or_keep(boost::beast::http::verb::head, target, conditions, stale);
+    auto response =
+        co_await ask_or_keep(boost::beast::http::verb::head, target, conditions, stale, trace);
     if (!response) co_return stale;
     if (!head_falls_short(*response)) {
       co_return learn(target, stale, !conditions.empty(), response->status(), response->headers(),
@@ -156,7 +188,7 @@ boost::asio::awaitable<MetaPtr> ObjectDirectory::ask_upstream(const std::string&
     }
     request_time = Clock::now();
   }
-  co_return co_await probe(target, std::move(stale), std::move(conditions), request_time);
+  co_return co_await probe(target, std::move(stale), std::move(conditions), request_time, trace);
 }
 
 MetaPtr ObjectDirectory::learn(const std::string& target, const MetaPtr& stale, bool validating,
@@ -188,10 +220,12 @@ bool ObjectDirectory::head_falls_short(const upstream::UpstreamResponse& respons
 
 boost::asio::awaitable<MetaPtr> ObjectDirectory::probe(const std::string& target, MetaPtr stale,
                                                        upstream::HeaderList conditions,
-                                                       Clock::time_point request_time) {
+                                                       Clock::time_point request_time,
+                                                       Trace* trace) {
   const bool validating = !conditions.empty();
   conditions.emplace_back("Range", "bytes=0-" + std::to_string(policy_.segment_size - 1));
-  auto response = co_await ask_or_keep(boost::beast::http::verb::get, target, conditions, stale);
+  auto response =
+      co_await ask_or_keep(boost::beast::http::verb::get, target, conditions, stale, trace);
   if (!response) co_return stale;
   const unsigned status = response->status();
   // A larger object whose upstream ignores Range cannot be fetched in segments.

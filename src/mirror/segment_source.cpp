@@ -128,17 +128,23 @@ std::optional<SegmentSource::Acquired> SegmentSource::held(const std::string& ta
 boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::acquire(const std::string& target,
                                                                        const MetaPtr& meta,
                                                                        std::uint64_t index,
-                                                                       Reach reach) {
+                                                                       Reach reach, Trace* trace) {
   std::string k = key(target, meta, index);
   auto owner = owner_of(target, index, k, reach);
   // A flight that asks the owner must not be joined by a request answered for a peer.
   const std::string via_owner = owner ? k + " via " + *owner : std::string();
   const std::string& flight = owner ? via_owner : k;
   for (;;) {
-    if (auto held = in_memory(k, reach, true)) co_return *held;
+    if (auto held = in_memory(k, reach, true)) {
+      if (trace && held->segment->state() == cache::Segment::State::filling) {
+        trace->collapsed = true;
+      }
+      co_return *held;
+    }
     if (reach == Reach::stored) co_return co_await stored(k);
-    Acquired acquired =
-        co_await flights_.run(flight, [&] { return find_or_fetch(target, meta, index, k, owner); });
+    if (trace && flights_.in_flight(flight)) trace->collapsed = true;
+    Acquired acquired = co_await flights_.run(
+        flight, [&] { return find_or_fetch(target, meta, index, k, owner, trace); });
     if (acquired.segment || acquired.file) co_return acquired;
     // We joined a read-ahead open that found the file damaged or gone. The disk tier has
     // forgotten the entry since, so the next round fetches it.
@@ -153,7 +159,7 @@ boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::stored(const std:
 
 boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::find_or_fetch(
     const std::string& target, const MetaPtr& meta, std::uint64_t index, const std::string& k,
-    const std::optional<std::string>& owner) {
+    const std::optional<std::string>& owner, Trace* trace) {
   if (disk_ && disk_->may_hold(k)) {
     if (auto file = take_ready(k)) co_return Acquired{nullptr, file, cache::Source::disk};
     if (auto segment = promote(target, meta, index)) {
@@ -168,12 +174,22 @@ boost::asio::awaitable<SegmentSource::Acquired> SegmentSource::find_or_fetch(
   // A prefetch may have started the segment while we waited for memory.
   Reach reach = owner ? Reach::cluster : Reach::owner;
   if (auto held = in_memory(k, reach, false)) co_return *held;
+  const cache::Source source = owner ? cache::Source::peer : cache::Source::upstream;
+  co_return Acquired{start_fetch(target, meta, index, std::move(*charge), owner, trace), nullptr,
+                     source};
+}
+
+std::shared_ptr<cache::Segment> SegmentSource::start_fetch(const std::string& target,
+                                                           const MetaPtr& meta, std::uint64_t index,
+                                                           cache::MemoryBudget::Charge charge,
+                                                           std::optional<std::string> owner,
+                                                           Trace* trace) {
   if (owner) {
-    co_return Acquired{start(target, meta, index, std::move(*charge), Fill::from_owner, *owner),
-                       nullptr, cache::Source::peer};
+    if (trace) ++trace->peer_requests;
+    return start(target, meta, index, std::move(charge), Fill::from_owner, std::move(*owner));
   }
-  co_return Acquired{start(target, meta, index, std::move(*charge), Fill::as_owner), nullptr,
-                     cache::Source::upstream};
+  if (trace) ++trace->upstream_requests;
+  return start(target, meta, index, std::move(charge), Fill::as_owner);
 }
 
 // Objects up to this share of memory count as small enough to evict others for (see promote).
@@ -195,7 +211,8 @@ std::shared_ptr<cache::Segment> SegmentSource::promote(const std::string& target
   return start(target, meta, index, std::move(*charge), Fill::from_disk);
 }
 
-void SegmentSource::prefetch(const std::string& target, const MetaPtr& meta, std::uint64_t index) {
+void SegmentSource::prefetch(const std::string& target, const MetaPtr& meta, std::uint64_t index,
+                             Trace* trace) {
   if (index * options_.segment_size >= *meta->length()) return;
   std::string k = key(target, meta, index);
   if (flights_.in_flight(k) || usable(store_.peek<cache::Segment>(k))) return;
@@ -208,11 +225,8 @@ void SegmentSource::prefetch(const std::string& target, const MetaPtr& meta, std
       boost::asio::co_spawn(executor_, open_ahead(std::move(k)), boost::asio::detached);
     }
   } else if (auto charge = store_.try_charge(length_of(meta, index))) {
-    if (auto owner = owner_of(target, index, k, Reach::cluster)) {
-      start(target, meta, index, std::move(*charge), Fill::from_owner, std::move(*owner));
-    } else {
-      start(target, meta, index, std::move(*charge), Fill::as_owner);
-    }
+    start_fetch(target, meta, index, std::move(*charge), owner_of(target, index, k, Reach::cluster),
+                trace);
   }
 }
 
@@ -264,10 +278,22 @@ std::shared_ptr<cache::Segment> SegmentSource::start(
   auto segment =
       std::make_shared<cache::Segment>(length_of(meta, index), std::move(charge), source);
   store_.insert(key(target, meta, index), segment);
-  boost::asio::co_spawn(
-      executor_, fill(target, meta, index, segment, how, std::move(owner), std::move(answer)),
-      boost::asio::detached);
+  auto filling = fill(target, meta, index, segment, how, std::move(owner), std::move(answer));
+  if (how == Fill::from_disk) {
+    boost::asio::co_spawn(executor_, std::move(filling), boost::asio::detached);
+  } else {
+    Fetch fetch{target, index, source, std::chrono::steady_clock::now(), segment};
+    boost::asio::co_spawn(executor_, listed(std::move(fetch), std::move(filling)),
+                          boost::asio::detached);
+  }
   return segment;
+}
+
+boost::asio::awaitable<void> SegmentSource::listed(Fetch fetch,
+                                                   boost::asio::awaitable<void> filling) {
+  auto entry = fetches_.insert(fetches_.end(), std::move(fetch));
+  co_await std::move(filling);
+  fetches_.erase(entry);
 }
 
 boost::asio::awaitable<void> SegmentSource::fill(
@@ -374,11 +400,14 @@ boost::asio::awaitable<void> SegmentSource::fetch_into(
   // After a peer that broke off, only the bytes it did not send.
   std::uint64_t first = index * options_.segment_size + segment.filled();
   std::uint64_t last = index * options_.segment_size + segment.size() - 1;
+  const auto asked = std::chrono::steady_clock::now();
+  auto& stats = upstream_.pool().stats();
   std::unique_ptr<upstream::UpstreamResponse> response = std::move(answer);
   if (!response) {
     upstream::HeaderList headers = meta->fetch_conditions();
     headers.emplace_back("Range", "bytes=" + std::to_string(first) + "-" + std::to_string(last));
     response = co_await upstream_.fetch(boost::beast::http::verb::get, target, headers);
+    stats.answered(upstream::UpstreamStats::Purpose::segment, response->status());
   }
   check_answer(*response, *meta, first, last);
   while (segment.filled() < segment.size()) {
@@ -390,6 +419,22 @@ boost::asio::awaitable<void> SegmentSource::fetch_into(
     segment.commit(n);
   }
   segment.complete();
+  stats.segment_seconds.observe(std::chrono::steady_clock::now() - asked);
+}
+
+SegmentSource::Usage SegmentSource::usage(const std::string& target, const MetaPtr& meta) const {
+  Usage usage;
+  const std::uint64_t segments =
+      (*meta->length() + options_.segment_size - 1) / options_.segment_size;
+  for (std::uint64_t i = 0; i < segments; ++i) {
+    const std::string k = key(target, meta, i);
+    const auto segment = store_.peek<cache::Segment>(k);
+    const std::uint64_t on_disk = disk_ ? disk_->entry_bytes(k) : 0;
+    if (segment) usage.memory_bytes += segment->charged_bytes();
+    usage.disk_bytes += on_disk;
+    if (segment || on_disk > 0) ++usage.segments;
+  }
+  return usage;
 }
 
 }  // namespace casserole::mirror

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@
 #include "disk/disk_store.hpp"
 #include "mirror/mirror_options.hpp"
 #include "mirror/object_directory.hpp"
+#include "mirror/trace.hpp"
 #include "upstream/upstream_client.hpp"
 
 namespace casserole::mirror {
@@ -64,16 +66,36 @@ class SegmentSource {
 
   // The segment, complete or filling. Waits for room in the memory tier if it must; throws
   // MemoryExhausted when none comes.
+  // `trace`, when given, notes what it took (mirror/trace.hpp).
   boost::asio::awaitable<Acquired> acquire(const std::string& target, const MetaPtr& meta,
-                                           std::uint64_t index, Reach reach = Reach::cluster);
+                                           std::uint64_t index, Reach reach = Reach::cluster,
+                                           Trace* trace = nullptr);
   // acquire()'s answer when memory holds the segment, else nullopt; never waits. Callers ask it
   // first: the coroutine call of acquire() for that common answer showed in the profile.
   std::optional<Acquired> held(const std::string& target, const MetaPtr& meta, std::uint64_t index);
   // Starts fetching the segment if it is missing and memory is free right now; never waits.
-  void prefetch(const std::string& target, const MetaPtr& meta, std::uint64_t index);
+  void prefetch(const std::string& target, const MetaPtr& meta, std::uint64_t index,
+                Trace* trace = nullptr);
   // Where acquire() would find the segment now, as far as the indexes tell without reading.
   cache::Source likely_source(const std::string& target, const MetaPtr& meta,
                               std::uint64_t index) const;
+
+  // A segment being filled from the upstream or a peer, for the status page.
+  struct Fetch {
+    std::string target;
+    std::uint64_t index;
+    cache::Source from;
+    std::chrono::steady_clock::time_point started;
+    std::weak_ptr<const cache::Segment> segment;
+  };
+  const std::list<Fetch>& fetches() const { return fetches_; }
+  // What one object takes in the memory tier and on disk, found by its segments' keys.
+  struct Usage {
+    std::uint64_t memory_bytes = 0;
+    std::uint64_t disk_bytes = 0;
+    std::uint64_t segments = 0;  // held in either
+  };
+  Usage usage(const std::string& target, const MetaPtr& meta) const;
 
   std::uint64_t segment_size() const { return options_.segment_size; }
   // For readers that offer to let go of a segment while their client is slow.
@@ -102,13 +124,21 @@ class SegmentSource {
   // when given, else as the owner).
   boost::asio::awaitable<Acquired> find_or_fetch(const std::string& target, const MetaPtr& meta,
                                                  std::uint64_t index, const std::string& k,
-                                                 const std::optional<std::string>& owner);
+                                                 const std::optional<std::string>& owner,
+                                                 Trace* trace);
+  // start() for a segment fetched on a request's behalf: from `owner`, else as the owner.
+  std::shared_ptr<cache::Segment> start_fetch(const std::string& target, const MetaPtr& meta,
+                                              std::uint64_t index,
+                                              cache::MemoryBudget::Charge charge,
+                                              std::optional<std::string> owner, Trace* trace);
   enum class Fill { from_disk, as_owner, from_owner };
   // `answer`: the upstream's answer for the segment, already asked (as_owner only).
   std::shared_ptr<cache::Segment> start(const std::string& target, const MetaPtr& meta,
                                         std::uint64_t index, cache::MemoryBudget::Charge charge,
                                         Fill how, std::string owner = {},
                                         std::unique_ptr<upstream::UpstreamResponse> answer = {});
+  // Runs `filling` with its segment listed among the fetches in flight.
+  boost::asio::awaitable<void> listed(Fetch fetch, boost::asio::awaitable<void> filling);
   boost::asio::awaitable<void> fill(std::string target, MetaPtr meta, std::uint64_t index,
                                     std::shared_ptr<cache::Segment> segment, Fill how,
                                     std::string owner,
@@ -156,6 +186,7 @@ class SegmentSource {
     std::chrono::steady_clock::time_point opened;
   };
   std::deque<Ready> ready_;
+  std::list<Fetch> fetches_;
 };
 
 }  // namespace casserole::mirror

@@ -60,7 +60,13 @@ upstream::ConnectionPool& PeerGroup::pool(const std::string& peer) {
   return *pool;
 }
 
+const char* PeerGroup::to_string(Outcome outcome) {
+  static constexpr const char* kNames[] = {"ok", "none", "changed", "upstream_failed", "failed"};
+  return kNames[static_cast<int>(outcome)];
+}
+
 void PeerGroup::failed(const std::string& peer, std::string_view why) {
+  ++outcomes_[peer][static_cast<int>(Outcome::failed)];
   if (!peers_.suspected(peer)) {
     std::cerr << "casserole: peer " << peer << " failed (" << why
               << "); it owns nothing for the next " << kSuspectTime.count()
@@ -81,14 +87,20 @@ boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::a
   } catch (const std::exception& error) {
     failure = error.what();
   }
-  if (response && response->status() == 404 && request.scope == Scope::stored) co_return nullptr;
+  auto& outcomes = outcomes_[peer];
+  if (response && response->status() == 404 && request.scope == Scope::stored) {
+    ++outcomes[static_cast<int>(Outcome::none)];
+    co_return nullptr;
+  }
   if (response && response->status() == 412) {
+    ++outcomes[static_cast<int>(Outcome::changed)];
     if (auto why = response->message()[kNotCacheableField]; !why.empty()) {
       throw NotCacheable(std::string(why));
     }
     throw VersionGone(about(peer, "412"));
   }
   if (response && response->message().count(kUpstreamFailedField) > 0) {
+    ++outcomes[static_cast<int>(Outcome::upstream_failed)];
     bool timeout = response->message()[kUpstreamFailedField] == "timeout";
     throw UpstreamFailed(timeout ? upstream::UpstreamError::Kind::timeout
                                  : upstream::UpstreamError::Kind::unreachable,
@@ -105,6 +117,7 @@ boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> PeerGroup::a
     failed(peer, failure);
     throw PeerUnavailable(about(peer, failure));
   }
+  ++outcomes[static_cast<int>(Outcome::ok)];
   co_return response;
 }
 

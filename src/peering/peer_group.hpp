@@ -5,6 +5,7 @@
 // the upstream instead, so a failed node never fails a request.
 #pragma once
 
+#include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <map>
@@ -74,6 +75,21 @@ class PeerGroup {
   // A request to `peer` failed after its header (the body broke off or stalled).
   void failed(const std::string& peer, std::string_view why);
 
+  // How asking a peer went: answered, held none (for a stored copy), the object changed or may
+  // not be stored, the peer's own upstream request failed, the peer failed (unreachable, an
+  // error status, a body broken off: it is suspect then).
+  enum class Outcome { ok, none, changed, upstream_failed, failed, count };
+  static const char* to_string(Outcome outcome);
+  using Outcomes = std::array<std::uint64_t, static_cast<int>(Outcome::count)>;
+  // `visit(peer, outcomes, body bytes received)` for every peer asked since the start.
+  template <class Visit>
+  void for_each_peer(Visit visit) const {
+    for (const auto& [peer, outcomes] : outcomes_) {
+      auto pool = pools_.find(peer);
+      visit(peer, outcomes, pool == pools_.end() ? 0 : pool->second->stats().received_bytes);
+    }
+  }
+
  private:
   boost::asio::awaitable<std::unique_ptr<upstream::UpstreamResponse>> ask(
       const std::string& peer, const PeerRequest& request, std::string_view meta_record);
@@ -85,6 +101,7 @@ class PeerGroup {
   upstream::UpstreamOptions options_;
   std::string secret_;
   std::map<std::string, std::unique_ptr<upstream::ConnectionPool>> pools_;
+  std::map<std::string, Outcomes> outcomes_;
 };
 
 }  // namespace casserole::peering

@@ -142,6 +142,7 @@ void Exchange::hold_header(const Head& head) {
   serialize(head,
             {{"Date", upstream::has_field(head.fields, "Date") ? std::string_view() : date_now()},
              {kSourceField, source_},
+             {"Cache-Status", cache_status_.field_value()},
              {"Connection", keep_alive_ ? "keep-alive" : "close"}},
             held_header_);
   header_sent_ = true;
@@ -161,8 +162,7 @@ boost::asio::awaitable<void> Exchange::write_body(std::span<const std::byte> byt
   std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(held_header_),
                                                    boost::asio::buffer(bytes.data(), bytes.size())};
   co_await write(buffers);
-  held_header_.clear();
-  body_bytes_ += bytes.size();
+  sent_header_and(bytes.size());
 }
 
 boost::asio::awaitable<void> Exchange::write_body(std::string_view text) {
@@ -174,8 +174,11 @@ std::size_t Exchange::write_body_now(std::span<const std::byte> bytes) {
                                                    boost::asio::buffer(bytes.data(), bytes.size())};
   const std::size_t sent = write_now(buffers);
   const std::size_t header = std::min(sent, held_header_.size());
-  held_header_.erase(0, header);
-  body_bytes_ += sent - header;
+  if (header == held_header_.size()) {
+    sent_header_and(sent - header);
+  } else {
+    held_header_.erase(0, header);
+  }
   return sent - header;
 }
 
@@ -234,7 +237,7 @@ boost::asio::awaitable<void> Exchange::send_file(int fd, std::uint64_t offset,
     if (sent == 0) throw std::runtime_error("sendfile: the file ended early");
     offset += static_cast<std::uint64_t>(sent);
     length -= static_cast<std::uint64_t>(sent);
-    body_bytes_ += static_cast<std::uint64_t>(sent);
+    sent_header_and(static_cast<std::uint64_t>(sent));
     deadline = std::chrono::steady_clock::now() + kWriteTimeout;
   }
 }
@@ -242,7 +245,7 @@ boost::asio::awaitable<void> Exchange::send_file(int fd, std::uint64_t offset,
 boost::asio::awaitable<void> Exchange::write_chunk(std::span<const std::byte> bytes) {
   co_await finish();
   co_await write(http::make_chunk(boost::asio::buffer(bytes.data(), bytes.size())));
-  body_bytes_ += bytes.size();
+  sent_header_and(bytes.size());
 }
 
 boost::asio::awaitable<void> Exchange::write_last_chunk() {
@@ -255,8 +258,32 @@ boost::asio::awaitable<void> Exchange::send_error(unsigned status, std::string_v
   const std::string body = error_body(status, why);
   const Head error = error_head(status, body, fields);
   hold_header(error);
+  sending_own();
   if (!head()) co_await write_body(body);
   co_await finish();
+}
+
+void Exchange::sent_header_and(std::uint64_t body_bytes) {
+  if (!held_header_.empty()) {
+    held_header_.clear();
+    first_byte_ = std::chrono::steady_clock::now();
+  }
+  body_bytes_ += body_bytes;
+  bytes_from_[static_cast<std::size_t>(sending_)] += body_bytes;
+}
+
+std::optional<std::chrono::steady_clock::duration> Exchange::time_to_first_byte() const {
+  if (first_byte_ == std::chrono::steady_clock::time_point{}) return std::nullopt;
+  return first_byte_ - started_;
+}
+
+void Exchange::sending_from(cache::Source source) {
+  note_source(source);
+  sending_ = static_cast<int>(source);
+}
+
+void Exchange::sending_own() {
+  sending_ = kSources - 1;
 }
 
 void Exchange::note_source(cache::Source source) {

@@ -4,6 +4,7 @@
 // that an error becomes an error response, after it the connection can only be cut.
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -12,11 +13,14 @@
 #include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "cache/segment.hpp"
+#include "http/cache_status.hpp"
+#include "mirror/trace.hpp"
 #include "upstream/header_list.hpp"
 
 namespace casserole::server {
@@ -81,8 +85,25 @@ class Exchange {
   boost::asio::awaitable<void> send_error(unsigned status, std::string_view why,
                                           const upstream::HeaderList& fields = {});
 
+  // Where the response's bytes come from, as the source field and the access log list them.
   void note_source(cache::Source source);
+  // The body bytes written from now on come from `source` (noted too), or are the node's own
+  // (error pages, multipart framing): what bytes_from() counts.
+  void sending_from(cache::Source source);
+  void sending_own();
   const std::string& source() const { return source_; }
+  // Body bytes by source: cache::Source's order, then the node's own.
+  static constexpr int kSources = 5;
+  const std::array<std::uint64_t, kSources>& bytes_from() const { return bytes_from_; }
+  // Written as the Cache-Status field; fill in before the header goes out.
+  casserole::http::CacheStatus& cache_status() { return cache_status_; }
+  const casserole::http::CacheStatus& cache_status() const { return cache_status_; }
+  // What answering took, noted by the mirror and the passthrough (upstream requests made).
+  mirror::Trace& trace() { return trace_; }
+  const mirror::Trace& trace() const { return trace_; }
+  // When the request's header had been read, and when the response's first bytes went out.
+  std::chrono::steady_clock::time_point started() const { return started_; }
+  std::optional<std::chrono::steady_clock::duration> time_to_first_byte() const;
   bool header_sent() const { return header_sent_; }
   unsigned status() const { return status_; }
   std::uint64_t body_bytes() const { return body_bytes_; }
@@ -92,6 +113,8 @@ class Exchange {
  private:
   boost::asio::awaitable<void> write(auto buffers);
   std::size_t write_now(auto buffers);
+  // The held header, if any, and `body_bytes` more of the body are out: counted, by source.
+  void sent_header_and(std::uint64_t body_bytes);
 
   boost::beast::tcp_stream& stream_;
   boost::beast::flat_buffer& buffer_;
@@ -103,6 +126,12 @@ class Exchange {
   unsigned status_ = 0;
   std::uint64_t body_bytes_ = 0;
   std::string source_;
+  int sending_ = kSources - 1;
+  std::array<std::uint64_t, kSources> bytes_from_{};
+  casserole::http::CacheStatus cache_status_;
+  mirror::Trace trace_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point first_byte_{};
   bool interrupted_ = false;
 };
 

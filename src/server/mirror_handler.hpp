@@ -28,12 +28,15 @@ class MirrorHandler {
   boost::asio::awaitable<void> serve(Exchange& exchange);
 
  private:
+  // Fills in the Cache-Status of a request that failed before its header went out.
+  static void note_failure(Exchange& exchange);
   // Whether every segment the plan sends is held here (only-if-cached).
   bool stored(const std::string& target, const mirror::MetaPtr& meta,
               const ResponsePlan& plan) const;
   boost::asio::awaitable<void> not_stored(Exchange& exchange);
+  // `validation_asked`: the request's Cache-Control wanted the metadata confirmed upstream.
   boost::asio::awaitable<void> respond(Exchange& exchange, const mirror::MetaPtr& meta,
-                                       ResponsePlan& plan);
+                                       ResponsePlan& plan, bool validation_asked);
   using Acquired = mirror::SegmentSource::Acquired;
   // Streams bytes [first, last] of the object; `first_segment`, when given, is the segment
   // holding `first`, already acquired.

@@ -68,12 +68,20 @@ bool response_has_body(unsigned status, bool head) {
 boost::asio::awaitable<void> Passthrough::relay(Exchange& exchange) {
   upstream::HeaderList headers = forwarded_fields(exchange.request());
   std::unique_ptr<upstream::UpstreamResponse> response;
+  ++exchange.trace().upstream_requests;
   if (exchange.has_body()) {
-    response = co_await send_with_body(exchange, headers);
+    try {
+      response = co_await send_with_body(exchange, headers);
+    } catch (const upstream::UpstreamError& error) {
+      upstream_.pool().stats().failed(error);
+      throw;
+    }
   } else {
     response = co_await upstream_.fetch(exchange.request().method(), exchange.target(), headers, {},
                                         relay_hints(exchange));
   }
+  upstream_.pool().stats().answered(upstream::UpstreamStats::Purpose::passthrough,
+                                    response->status());
   co_await relay_response(exchange, *response);
 }
 
@@ -157,7 +165,8 @@ boost::asio::awaitable<void> Passthrough::relay_response(Exchange& exchange,
   bool chunked = unknown_length && exchange.request().version() >= 11;
   if (chunked) head.fields.emplace_back("Transfer-Encoding", "chunked");
   if (unknown_length && !chunked) exchange.close_after();
-  exchange.note_source(cache::Source::upstream);
+  exchange.sending_from(cache::Source::upstream);
+  exchange.cache_status().fwd_status = message.result_int();
   co_await exchange.write_header(head);
   if (!body) co_return;
 

@@ -143,7 +143,7 @@ boost::asio::awaitable<void> PeeringHandler::send_segment(Exchange& exchange,
   // The header waits for the first byte, so that a fetch failing at once is still a status.
   co_await await_byte(acquired, 0);
   std::uint64_t length = length_of(acquired);
-  exchange.note_source(acquired.source);
+  exchange.sending_from(acquired.source);
   const Exchange::Head head = ok_head("application/octet-stream", length);
   exchange.hold_header(head);
   co_await server::send_segment(exchange, acquired, 0, length, segments_.memory(), acquire);

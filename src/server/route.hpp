@@ -9,7 +9,9 @@
 
 namespace casserole::server {
 
-enum class Route { mirror, passthrough };
+// mirror, or why the request is passed through: its method, its Authorization, its body, a
+// --passthrough pattern.
+enum class Route { mirror, method, authorization, body, pattern };
 
 struct RouteFacts {
   std::string_view method;

@@ -48,7 +48,7 @@ boost::asio::awaitable<void> send_segment(Exchange& exchange, Acquired& acquired
       if (!acquired.segment && !acquired.file) {
         throw std::runtime_error("the segment is no longer held here");
       }
-      exchange.note_source(acquired.source);
+      exchange.sending_from(acquired.source);
     }
     if (acquired.file) {
       co_return co_await exchange.send_file(

@@ -118,9 +118,11 @@ boost::asio::awaitable<void> Server::run() {
     }
     backoff = kFirstBackoff;
     if (connections_ >= limits_.max_connections && !close_oldest_waiting()) {
+      ++stats_.turned_away;
       turn_away(socket);
       continue;
     }
+    ++stats_.accepted;
     boost::system::error_code ignored;
     socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
     ++connections_;
@@ -140,6 +142,7 @@ bool Server::close_oldest_waiting() {
     if (!stream->socket().is_open()) continue;
     boost::system::error_code ignored;
     stream->socket().close(ignored);
+    ++stats_.closed_for_room;
     return true;
   }
   return false;
@@ -233,6 +236,7 @@ boost::asio::awaitable<bool> Server::answer(boost::beast::tcp_stream& stream,
   std::string_view target = exchange.target();
   if (target.empty())
     target = parsed ? std::string_view("-") : std::string_view(parser.get().target());
+  stats_.record(method, exchange);
   log_.record(client, method, target, exchange, std::chrono::steady_clock::now() - started,
               failure ? std::string_view(failure->detail) : std::string_view());
   co_return exchange.keep_alive() && parser.is_done();

@@ -22,6 +22,7 @@
 #include "server/access_log.hpp"
 #include "server/exchange.hpp"
 #include "server/handler.hpp"
+#include "server/server_stats.hpp"
 
 namespace casserole::server {
 
@@ -42,6 +43,10 @@ class Server {
   void stop();
 
   std::size_t connections() const { return connections_; }
+  const ServerStats& stats() const { return stats_; }
+  const ServerLimits& limits() const { return limits_; }
+  // Listening: accepting has not been stopped.
+  bool listening() const { return acceptor_.is_open(); }
 
  private:
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
@@ -67,6 +72,7 @@ class Server {
   std::size_t connections_ = 0;
   // Sessions waiting for a request's first byte, oldest first: what can go to make room.
   std::list<boost::beast::tcp_stream*> waiting_;
+  ServerStats stats_;
 };
 
 }  // namespace casserole::server

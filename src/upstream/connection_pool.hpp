@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "upstream/connection.hpp"
+#include "upstream/upstream_stats.hpp"
 #include "upstream/upstream_url.hpp"
 
 namespace casserole::upstream {
@@ -38,6 +39,9 @@ class ConnectionPool {
 
   const UpstreamUrl& url() const { return url_; }
   const UpstreamOptions& options() const { return options_; }
+  // Counted by those who send requests through the pool.
+  UpstreamStats& stats() { return stats_; }
+  const UpstreamStats& stats() const { return stats_; }
 
  private:
   boost::asio::awaitable<std::unique_ptr<Connection>> connect();
@@ -49,6 +53,7 @@ class ConnectionPool {
   // about a megabyte and a parse of every CA certificate.
   std::optional<boost::asio::ssl::context> tls_;
   std::deque<std::unique_ptr<Connection>> idle_;
+  UpstreamStats stats_;
 };
 
 }  // namespace casserole::upstream

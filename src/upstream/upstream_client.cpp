@@ -31,11 +31,12 @@ boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::fetch(
   if (!body.empty()) request.content_length(body.size());
 
   for (;;) {
-    ConnectionPool::Lease lease = co_await pool_.acquire();
-    bool reused = lease.reused;
-    auto response = std::make_unique<UpstreamResponse>(pool_, std::move(lease.connection),
-                                                       method == http::verb::head);
+    bool reused = false;
     try {
+      ConnectionPool::Lease lease = co_await pool_.acquire();
+      reused = lease.reused;
+      auto response = std::make_unique<UpstreamResponse>(pool_, std::move(lease.connection),
+                                                         method == http::verb::head);
       boost::beast::error_code ec;
       response->connection().tcp().expires_after(pool_.options().io_timeout);
       co_await http::async_write(response->connection(), request,
@@ -50,7 +51,10 @@ boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::fetch(
     } catch (const UpstreamError& error) {
       // A kept-alive connection can be closed by the upstream just as we reuse it; only a fresh
       // connection's failure says something about the upstream.
-      if (!reused || error.kind() == UpstreamError::Kind::timeout) throw;
+      if (!reused || error.kind() == UpstreamError::Kind::timeout) {
+        pool_.stats().failed(error);
+        throw;
+      }
     }
   }
 }

@@ -90,8 +90,16 @@ boost::asio::awaitable<std::size_t> UpstreamResponse::read_some(std::span<std::b
         *connection_, buffer_, *parser_,
         boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     // need_buffer only says our buffer is full, which is the point of handing it over.
-    if (ec && ec != boost::beast::http::error::need_buffer) fail(ec, "reading the upstream's body");
+    if (ec && ec != boost::beast::http::error::need_buffer) {
+      try {
+        fail(ec, "reading the upstream's body");
+      } catch (const UpstreamError& error) {
+        pool_.stats().failed(error);
+        throw;
+      }
+    }
     std::size_t n = out.size() - body.size;
+    pool_.stats().received_bytes += n;
     if (n > 0) co_return n;
   }
   co_return 0;

@@ -388,6 +388,30 @@ TEST(ParseConfig, ClusterSecret) {
   EXPECT_THAT(parse_error({"--cluster-secret=two words"}), Not(HasSubstr("two words")));
 }
 
+TEST(ParseConfig, AdminListenerAndToken) {
+  const Config defaults = parse_ok({});
+  // Loopback, and clear of the seed's 8080 and 8000 and of Prometheus's 9090.
+  EXPECT_EQ(defaults.admin_host, "127.0.0.1");
+  EXPECT_EQ(defaults.admin_port, 9190);
+  EXPECT_EQ(defaults.admin_token, "");
+  const Config set = parse_ok({"--admin-address=[::1]:9999", "--admin-token=t0ken"});
+  EXPECT_EQ(set.admin_host, "::1");
+  EXPECT_EQ(set.admin_port, 9999);
+  EXPECT_EQ(set.admin_token, "t0ken");
+  EXPECT_EQ(parse_ok({}, {"CASSEROLE_ADMIN_ADDRESS=0.0.0.0:9190"}).admin_host, "0.0.0.0");
+  EXPECT_THAT(parse_error({"--admin-address=9190"}), HasSubstr("--admin-address: invalid"));
+  EXPECT_THAT(parse_error({"--admin-token=a b"}), HasSubstr("--admin-token: invalid secret"));
+  EXPECT_THAT(parse_error({"--admin-token=a b"}), Not(HasSubstr("a b")));
+}
+
+TEST(ParseConfig, AccessLogFormat) {
+  EXPECT_FALSE(parse_ok({}).access_log_json);
+  EXPECT_TRUE(parse_ok({"--access-log-format=json"}).access_log_json);
+  EXPECT_FALSE(parse_ok({"--access-log-format", "text"}).access_log_json);
+  EXPECT_EQ(parse_error({"--access-log-format=xml"}),
+            "casserole: --access-log-format: invalid format \"xml\" (use text or json)\n");
+}
+
 TEST(ParseConfig, PassthroughPatternsMatchPaths) {
   EXPECT_EQ(parse_error({"--passthrough=private/*"}),
             "casserole: --passthrough: invalid pattern \"private/*\" (patterns match request "

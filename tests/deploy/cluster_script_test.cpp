@@ -119,7 +119,7 @@ TEST(Scripts, AreShellcheckClean) {
   for (const char* script :
        {"scripts/build.sh", "scripts/cluster.sh", "scripts/common.sh", "scripts/demo.sh",
         "scripts/run.sh", "scripts/setup.sh", "scripts/test.sh", "bench/run.sh",
-        "deploy/entrypoint.sh", ".ci/run"}) {
+        "bench/build_baseline.sh", "deploy/entrypoint.sh", "deploy/healthcheck.sh", ".ci/run"}) {
     const auto [exit_code, output] =
         run_shell("cd '" + source_path("").string() + "' && shellcheck -x " + script);
     EXPECT_EQ(exit_code, 0) << script << ":\n" << output;

@@ -1,6 +1,8 @@
 // deploy/compose.yaml: images built from deploy/Dockerfile, a cache service that scales, a disk
-// cache on a volume of its own, peers that reach each other, and etcd where the nodes look.
+// cache on a volume of its own, peers that reach each other, etcd where the nodes look, an admin
+// listener published on loopback, and a healthcheck that asks it for readiness.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <regex>
@@ -25,6 +27,15 @@ bool publishes_fixed_port(const YAML::Node& port) {
     host = port["published"].as<std::string>("");
   }
   return !host.empty() && host.find('-') == std::string::npos;
+}
+
+// The container port of a published port: "8080", "127.0.0.1::8080", "9000:8080/tcp" or the
+// long syntax's target.
+std::string published_target(const YAML::Node& port) {
+  if (!port.IsScalar()) return port["target"].as<std::string>("");
+  const std::string text = port.as<std::string>();
+  const std::string target = text.substr(text.rfind(':') + 1);
+  return target.substr(0, target.find('/'));
 }
 
 // Where a volume is mounted in the container: "TARGET", "SOURCE:TARGET[:MODE]", or the long
@@ -99,6 +110,42 @@ TEST(Compose, EtcdIsAService) {
       EXPECT_TRUE(at(compose(), {"services", host[1].str()}))
           << "deploy/compose.yaml, service " << name << ": etcd " << url
           << " is no service of the file";
+    }
+  }
+}
+
+TEST(Compose, AdminListenerIsPublished) {
+  // A replica's status page and /metrics, for `docker compose port`.
+  for (const auto& name : compose_node_services()) {
+    const auto config = node_config(compose_setup(name));
+    EXPECT_TRUE(wildcard_host(config.admin_host))
+        << "deploy/compose.yaml, service " << name << ": the admin listener is on "
+        << config.admin_host << ", which nothing outside the container reaches";
+    bool published = false;
+    for (const auto& port : at(compose(), {"services", name, "ports"})) {
+      published |= published_target(port) == std::to_string(config.admin_port);
+    }
+    EXPECT_TRUE(published) << "deploy/compose.yaml, service " << name << ": the admin port "
+                           << config.admin_port << " is not published";
+  }
+}
+
+TEST(Compose, HealthcheckIsTheImagesReadinessCheck) {
+  for (const auto& name : compose_node_services()) {
+    const std::string where = "deploy/compose.yaml, service " + name;
+    const auto command = compose_healthcheck(name);
+    ASSERT_FALSE(command.empty()) << where << ": no healthcheck test [\"CMD\", PROGRAM]";
+    const std::string script = image_program_source(command.front());
+    ASSERT_FALSE(script.empty()) << where << ": the healthcheck runs " << command.front()
+                                 << ", which deploy/Dockerfile does not copy from the checkout";
+    // Docker runs it as a program, and COPY keeps the checkout's mode.
+    EXPECT_EQ(::access(source_path(script).c_str(), X_OK), 0) << script << " is not executable";
+    // The script asks where CASSEROLE_ADMIN_ADDRESS says; a flag would move the listener away.
+    const auto setup = compose_setup(name);
+    for (const auto& argument : setup.arguments) {
+      EXPECT_FALSE(argument.starts_with("--admin-address"))
+          << where << ": " << argument << " is not what the healthcheck asks; set "
+          << "CASSEROLE_ADMIN_ADDRESS instead";
     }
   }
 }

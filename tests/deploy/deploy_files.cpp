@@ -225,6 +225,27 @@ Environment image_environment() {
   return environment;
 }
 
+bool on_image_path(const std::filesystem::path& directory) {
+  static const std::set<std::filesystem::path> path = {
+      "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+  return path.contains(directory);
+}
+
+std::string image_program_source(const std::string& program) {
+  for (const auto& copy : copies(node_stage())) {
+    const std::filesystem::path destination = copy.destination;
+    const bool named = program.starts_with('/') ? destination == program
+                                                : destination.filename() == program &&
+                                                      on_image_path(destination.parent_path());
+    if (named && copy.from.empty() && copy.sources.size() == 1) return copy.sources.front();
+  }
+  return {};
+}
+
+bool wildcard_host(std::string_view host) {
+  return host == "0.0.0.0" || host == "::";
+}
+
 Start run_entrypoint(const std::vector<std::string>& arguments, const Environment& environment,
                      std::string_view addresses) {
   TempDir dir;
@@ -255,12 +276,16 @@ Start run_entrypoint(const std::vector<std::string>& arguments, const Environmen
   return start;
 }
 
-std::set<std::string> entrypoint_variables() {
-  const std::string text = read_text(source_path("deploy/entrypoint.sh"));
+std::set<std::pair<std::string, std::string>> deploy_script_variables() {
   static const std::regex name("CASSEROLE_[A-Z0-9_]+");
-  std::set<std::string> names;
-  for (std::sregex_iterator it(text.begin(), text.end(), name), end; it != end; ++it) {
-    names.insert(it->str());
+  std::set<std::pair<std::string, std::string>> names;
+  for (const auto& entry : std::filesystem::directory_iterator(source_path("deploy"))) {
+    if (entry.path().extension() != ".sh") continue;
+    const std::string file = "deploy/" + entry.path().filename().string();
+    const std::string text = read_text(entry.path());
+    for (std::sregex_iterator it(text.begin(), text.end(), name), end; it != end; ++it) {
+      names.emplace(file, it->str());
+    }
   }
   return names;
 }
@@ -306,6 +331,14 @@ NodeSetup compose_setup(const std::string& service_name) {
   return setup;
 }
 
+std::vector<std::string> compose_healthcheck(const std::string& service) {
+  const auto test = at(compose(), {"services", service, "healthcheck", "test"});
+  std::vector<std::string> command;
+  if (!test.IsSequence() || test.size() < 2 || scalar(test[0]) != "CMD") return command;
+  for (std::size_t i = 1; i < test.size(); ++i) command.push_back(interpolate(scalar(test[i])));
+  return command;
+}
+
 std::vector<Manifest> kubernetes_manifests() {
   std::vector<Manifest> manifests;
   std::vector<std::filesystem::path> files;
@@ -329,6 +362,7 @@ std::vector<Manifest> kubernetes_manifests() {
 std::vector<PodContainer> kubernetes_node_containers() {
   std::vector<PodContainer> found;
   for (const auto& [file, document] : kubernetes_manifests()) {
+    const auto pod_metadata = at(document, {"spec", "template", "metadata"});
     const auto pod_spec = at(document, {"spec", "template", "spec"});
     if (!pod_spec) continue;
     for (const auto& container : pod_spec["containers"]) {
@@ -337,7 +371,7 @@ std::vector<PodContainer> kubernetes_node_containers() {
       found.push_back({file + ", " + scalar(document["kind"]) + " " +
                            scalar(at(document, {"metadata", "name"})) + ", container " +
                            scalar(container["name"]),
-                       pod_spec, container});
+                       pod_metadata, pod_spec, container});
     }
   }
   return found;

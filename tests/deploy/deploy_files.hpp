@@ -57,6 +57,16 @@ const Dockerfile& dockerfile();
 const DockerStage& node_stage();
 Environment image_environment();  // the node stage's ENV
 
+// True for a directory of Debian images' PATH, where the image's programs are found by name.
+bool on_image_path(const std::filesystem::path& directory);
+
+// The file of the checkout that the node stage copies to `program` (an absolute path, or a name
+// on the image's PATH), relative to the checkout's root; empty when the stage copies none there.
+std::string image_program_source(const std::string& program);
+
+// True for a listening host that takes connections on every interface.
+bool wildcard_host(std::string_view host);
+
 // deploy/entrypoint.sh run as in a container whose environment is `environment` and whose
 // `hostname -i` prints `addresses`: the arguments and environment it starts casserole with.
 struct Start {
@@ -66,13 +76,17 @@ struct Start {
 Start run_entrypoint(const std::vector<std::string>& arguments, const Environment& environment,
                      std::string_view addresses);
 
-// The CASSEROLE_* names deploy/entrypoint.sh mentions.
-std::set<std::string> entrypoint_variables();
+// The CASSEROLE_* names the scripts of deploy/ mention: {script, name}, e.g.
+// {"deploy/entrypoint.sh", "CASSEROLE_PEERING_ADDRESS"}.
+std::set<std::pair<std::string, std::string>> deploy_script_variables();
 
 // deploy/compose.yaml, and the services in it built from the node stage.
 const YAML::Node& compose();
 std::vector<std::string> compose_node_services();
 NodeSetup compose_setup(const std::string& service);
+// What a service's healthcheck runs: its test ["CMD", PROGRAM, ARGUMENTS...] without "CMD";
+// empty for another form or none.
+std::vector<std::string> compose_healthcheck(const std::string& service);
 
 // Every document of deploy/k8s's manifests (kustomization.yaml excluded).
 struct Manifest {
@@ -84,6 +98,7 @@ std::vector<Manifest> kubernetes_manifests();
 // A container of a workload's pod template that runs the node image.
 struct PodContainer {
   std::string where;  // e.g. "deploy/k8s/casserole.yaml, Deployment casserole, container casserole"
+  YAML::Node pod_metadata;
   YAML::Node pod_spec;
   YAML::Node container;
 };

@@ -105,4 +105,28 @@ std::vector<std::string> words(std::string_view arguments) {
   return result;
 }
 
+std::vector<DockerCopy> copies(const DockerStage& stage) {
+  std::vector<DockerCopy> result;
+  for (const auto& instruction : stage.instructions) {
+    if (instruction.keyword != "COPY") continue;
+    DockerCopy copy;
+    copy.line = instruction.line;
+    for (const auto& word : words(instruction.arguments)) {
+      if (word.starts_with("--from=")) {
+        copy.from = word.substr(7);
+      } else if (!word.starts_with("--")) {
+        copy.sources.push_back(word);
+      }
+    }
+    if (copy.sources.size() < 2) {
+      throw std::runtime_error("Dockerfile:" + std::to_string(instruction.line) +
+                               ": COPY needs a source and a destination");
+    }
+    copy.destination = copy.sources.back();
+    copy.sources.pop_back();
+    result.push_back(std::move(copy));
+  }
+  return result;
+}
+
 }  // namespace casserole::test

@@ -39,4 +39,14 @@ Dockerfile read_dockerfile(const std::filesystem::path& file);
 // else split at whitespace. Throws std::runtime_error for an array that is not JSON strings.
 std::vector<std::string> words(std::string_view arguments);
 
+// A stage's COPY instructions, options other than --from dropped.
+struct DockerCopy {
+  std::string from;  // the stage copied from; empty for the build context
+  std::vector<std::string> sources;
+  std::string destination;
+  int line = 0;
+};
+// Throws std::runtime_error, naming the line, for a COPY without a source and a destination.
+std::vector<DockerCopy> copies(const DockerStage& stage);
+
 }  // namespace casserole::test

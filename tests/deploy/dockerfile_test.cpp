@@ -8,9 +8,11 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "app/option_values.hpp"
 #include "deploy/deploy_files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace casserole::test::deploy {
 namespace {
@@ -35,35 +37,6 @@ std::set<std::string> run_words(const DockerStage& stage) {
   return {all.begin(), all.end()};
 }
 
-struct Copy {
-  std::string from;  // the stage copied from; empty for the build context
-  std::vector<std::string> sources;
-  std::string destination;
-};
-
-std::vector<Copy> copies(const DockerStage& stage) {
-  std::vector<Copy> result;
-  for (const auto& instruction : stage.instructions) {
-    if (instruction.keyword != "COPY") continue;
-    Copy copy;
-    for (const auto& word : words(instruction.arguments)) {
-      if (word.starts_with("--from=")) {
-        copy.from = word.substr(7);
-      } else if (!word.starts_with("--")) {
-        copy.sources.push_back(word);
-      }
-    }
-    if (copy.sources.size() < 2) {
-      ADD_FAILURE() << where(instruction) << "COPY needs a source and a destination";
-      continue;
-    }
-    copy.destination = copy.sources.back();
-    copy.sources.pop_back();
-    result.push_back(std::move(copy));
-  }
-  return result;
-}
-
 // The stages that come before `stage` in the file.
 std::set<std::string> earlier_stages(const DockerStage& stage) {
   std::set<std::string> names;
@@ -75,7 +48,7 @@ std::set<std::string> earlier_stages(const DockerStage& stage) {
 }
 
 // The node stage's copy of the binary from a build stage.
-std::optional<Copy> binary_copy() {
+std::optional<DockerCopy> binary_copy() {
   for (auto& copy : copies(node_stage())) {
     if (!copy.from.empty()) return copy;
   }
@@ -195,10 +168,7 @@ TEST(Dockerfile, EntrypointRunsTheBuiltBinary) {
   const std::filesystem::path destination = binary->destination;
   EXPECT_EQ(destination.filename(), exec[1].str())
       << script << " runs " << exec[1] << " but deploy/Dockerfile installs " << binary->destination;
-  // Debian images' PATH.
-  static const std::set<std::string> path = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
-                                             "/usr/bin",        "/sbin",          "/bin"};
-  EXPECT_TRUE(path.contains(destination.parent_path().string()))
+  EXPECT_TRUE(on_image_path(destination.parent_path()))
       << "deploy/Dockerfile: " << binary->destination << " is not on the image's PATH";
   const DockerStage* build = build_stage();
   ASSERT_NE(build, nullptr) << "deploy/Dockerfile: COPY --from=" << binary->from
@@ -206,6 +176,81 @@ TEST(Dockerfile, EntrypointRunsTheBuiltBinary) {
   EXPECT_EQ(binary->sources, std::vector<std::string>{built_binary(*build)})
       << "deploy/Dockerfile: COPY --from=" << binary->from
       << " should copy the binary the build stage's cmake makes";
+}
+
+TEST(Dockerfile, BuildStageCopiesWhatItsCMakeReads) {
+  // The stage's own configure command, run on a copy of exactly what the stage copies from the
+  // checkout: a file CMake needs that the stage leaves out fails here rather than in
+  // `docker build`.
+  const DockerStage* build = build_stage();
+  ASSERT_NE(build, nullptr) << "deploy/Dockerfile: the last stage copies nothing from a build "
+                               "stage";
+  TempDir context;
+  std::filesystem::path workdir = context.path();
+  std::filesystem::path configure_dir;
+  std::string configure;
+  static const std::regex configure_command(R"(cmake\s+[^&;]*-B[^&;]*)");
+  for (const auto& instruction : build->instructions) {
+    std::smatch match;
+    if (instruction.keyword == "WORKDIR") {
+      workdir = context.path() / std::filesystem::path(instruction.arguments).relative_path();
+      std::filesystem::create_directories(workdir);
+    } else if (instruction.keyword == "RUN" &&
+               std::regex_search(instruction.arguments, match, configure_command)) {
+      configure = match[0];
+      configure_dir = workdir;
+    }
+  }
+  for (const auto& copy : copies(*build)) {
+    if (!copy.from.empty()) continue;
+    const std::filesystem::path destination =
+        copy.destination.starts_with('/')
+            ? context.path() / std::filesystem::path(copy.destination).relative_path()
+            : workdir / copy.destination;
+    for (const auto& source : copy.sources) {
+      const auto from = source_path(source);
+      if (std::filesystem::is_directory(from)) {
+        std::filesystem::create_directories(destination);
+        std::filesystem::copy(from, destination, std::filesystem::copy_options::recursive);
+      } else {
+        const bool into = copy.destination.ends_with('/') || copy.sources.size() > 1;
+        std::filesystem::create_directories(into ? destination : destination.parent_path());
+        std::filesystem::copy(from, into ? destination / from.filename() : destination);
+      }
+    }
+  }
+  ASSERT_FALSE(configure.empty()) << "deploy/Dockerfile, stage " << build->name
+                                  << ": no RUN configures with cmake -B";
+  const auto [exit_code, output] = run_shell("cd '" + configure_dir.string() + "' && " + configure);
+  EXPECT_EQ(exit_code, 0) << "deploy/Dockerfile, stage " << build->name << ": `" << configure
+                          << "` fails on what the stage copies:\n"
+                          << output;
+}
+
+TEST(Dockerfile, ExposesTheNodesPorts) {
+  const NodeSetup image{
+      "deploy/Dockerfile, stage " + node_stage().name, {}, image_environment(), true};
+  const auto config = node_config(image);
+  std::set<std::string> exposed;
+  for (const auto& instruction : node_stage().instructions) {
+    if (instruction.keyword != "EXPOSE") continue;
+    for (const auto& port : words(instruction.arguments)) {
+      exposed.insert(port.substr(0, port.find('/')));
+    }
+  }
+  // The peering listener binds the container's own address, which the entry point sets.
+  for (const auto& [listener, host] :
+       {std::pair{"client", config.listen_host}, std::pair{"admin", config.admin_host}}) {
+    EXPECT_TRUE(wildcard_host(host)) << image.where << ": the " << listener << " listener is on "
+                                     << host << ", which nothing outside the container reaches";
+  }
+  for (const auto& [listener, port] :
+       {std::pair{"client", std::to_string(config.listen_port)},
+        std::pair{"peering", config.peering_address.substr(config.peering_address.rfind(':') + 1)},
+        std::pair{"admin", std::to_string(config.admin_port)}}) {
+    EXPECT_TRUE(exposed.contains(port))
+        << image.where << ": the " << listener << " port " << port << " is not exposed";
+  }
 }
 
 TEST(Dockerfile, BuildStageInstallsTheBuildPackagesOfSetup) {

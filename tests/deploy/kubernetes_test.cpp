@@ -1,6 +1,8 @@
 // deploy/k8s: a kustomization that holds every manifest and maps every image, references that
-// resolve (variables, Secrets, Services, named ports), and node pods whose limits fit the
-// node's own bounds, whose disk cache is a volume and whose peering address is their own.
+// resolve (variables, Secrets, Services, named ports), labels and annotations that stay strings,
+// and node pods whose limits fit the node's own bounds, whose disk cache is a volume, whose
+// peering address is their own, whose probes ask the admin listener for health and readiness,
+// and which Prometheus scrapes there.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -41,6 +43,15 @@ std::set<std::string> port_names(const YAML::Node& pod) {
     for (const auto& port : container["ports"]) names.insert(scalar(port["name"]));
   }
   return names;
+}
+
+// The containerPort that `port` names in a container: a number as it is, or a named port.
+std::string container_port(const YAML::Node& container, const std::string& port) {
+  if (!port.empty() && std::isdigit(static_cast<unsigned char>(port.front()))) return port;
+  for (const auto& declared : container["ports"]) {
+    if (scalar(declared["name"]) == port) return scalar(declared["containerPort"]);
+  }
+  return "";
 }
 
 TEST(Kubernetes, KustomizationListsEveryManifest) {
@@ -232,6 +243,78 @@ TEST(Kubernetes, PeeringAddressIsThePodAddress) {
       declared |= scalar(declared_port["containerPort"]) == port;
     }
     EXPECT_TRUE(declared) << container.where << ": the peering port " << port
+                          << " is not among the container's ports";
+  }
+}
+
+TEST(Kubernetes, LabelsAndAnnotationsAreStrings) {
+  // Kubernetes reads its YAML as YAML 1.1, where an unquoted true, yes, on or 9190 is no string,
+  // and refuses such a label or annotation.
+  static const std::regex not_a_string(
+      R"((y|yes|n|no|true|false|on|off|null|~|[-+]?[0-9][0-9_.]*))", std::regex::icase);
+  for (const auto& manifest : kubernetes_manifests()) {
+    for (const auto& metadata :
+         {manifest.document["metadata"], at(pod_template(manifest), {"metadata"})}) {
+      for (const char* field : {"labels", "annotations"}) {
+        for (const auto& entry : at(metadata, {field})) {
+          const std::string value = scalar(entry.second);
+          EXPECT_FALSE(entry.second.Tag() == "?" && std::regex_match(value, not_a_string))
+              << name_of(manifest) << ": " << field << " " << entry.first.as<std::string>() << ": "
+              << value << " needs quotes to be a string";
+        }
+      }
+    }
+  }
+}
+
+TEST(Kubernetes, NodeProbesAskTheAdminListener) {
+  struct Probe {
+    const char* name;
+    std::set<std::string> paths;
+    bool required;
+  };
+  const Probe probes[] = {{"livenessProbe", {"/healthz"}, true},
+                          {"readinessProbe", {"/readyz"}, true},
+                          {"startupProbe", {"/healthz", "/readyz"}, false}};
+  for (const auto& container : kubernetes_node_containers()) {
+    const auto config = node_config(kubernetes_setup(container));
+    EXPECT_TRUE(wildcard_host(config.admin_host) || config.admin_host == kPodAddress)
+        << container.where << ": the admin listener is on " << config.admin_host
+        << ", where the kubelet cannot reach it";
+    for (const auto& probe : probes) {
+      const std::string where = container.where + ", " + probe.name;
+      const auto node = at(container.container, {probe.name});
+      if (!node) {
+        EXPECT_FALSE(probe.required) << container.where << ": no " << probe.name;
+        continue;
+      }
+      const auto get = at(node, {"httpGet"});
+      ASSERT_TRUE(get) << where << ": not an httpGet of the admin listener";
+      EXPECT_TRUE(probe.paths.contains(scalar(get["path"])))
+          << where << ": asks " << scalar(get["path"]);
+      EXPECT_EQ(container_port(container.container, scalar(get["port"])),
+                std::to_string(config.admin_port))
+          << where << ": port " << scalar(get["port"]) << " is not the admin listener's";
+      EXPECT_TRUE(scalar(get["scheme"]).empty() || scalar(get["scheme"]) == "HTTP")
+          << where << ": the admin listener speaks plain HTTP";
+    }
+  }
+}
+
+TEST(Kubernetes, PrometheusScrapesTheAdminListener) {
+  for (const auto& container : kubernetes_node_containers()) {
+    const auto config = node_config(kubernetes_setup(container));
+    const auto annotations = at(container.pod_metadata, {"annotations"});
+    const auto annotation = [&](const char* name) { return scalar(at(annotations, {name})); };
+    EXPECT_EQ(annotation("prometheus.io/scrape"), "true") << container.where;
+    EXPECT_EQ(annotation("prometheus.io/port"), std::to_string(config.admin_port))
+        << container.where << ": not the admin listener's port";
+    EXPECT_EQ(annotation("prometheus.io/path"), "/metrics") << container.where;
+    bool declared = false;
+    for (const auto& port : container.container["ports"]) {
+      declared |= scalar(port["containerPort"]) == std::to_string(config.admin_port);
+    }
+    EXPECT_TRUE(declared) << container.where << ": the admin port " << config.admin_port
                           << " is not among the container's ports";
   }
 }

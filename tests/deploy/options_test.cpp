@@ -53,9 +53,9 @@ TEST(Options, VariablesAreCasseroleOptions) {
           << setup.where << ": " << name << " is not a variable of casserole (see --help)";
     }
   }
-  for (const auto& name : entrypoint_variables()) {
+  for (const auto& [script, name] : deploy_script_variables()) {
     EXPECT_TRUE(known.variables.contains(name))
-        << "deploy/entrypoint.sh: " << name << " is not a variable of casserole (see --help)";
+        << script << ": " << name << " is not a variable of casserole (see --help)";
   }
 }
 

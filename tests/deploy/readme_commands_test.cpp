@@ -4,10 +4,11 @@
 // output), and inline code spans whose first word is a script (*.sh), docker or kubectl. Each
 // runs with nothing beyond loopback: what the command names off this machine is swapped for a
 // local stand-in, and nothing else is changed.
-// - scripts/run.sh and casserole start the built binary (run.sh with --binary), --address moved
-//   to a free loopback port and --mirror-url to a local nginx with the same path; an object is
-//   fetched through the node. Without --mirror-url the node mirrors its default, where nothing
-//   listens here: it must start and answer.
+// - scripts/run.sh and casserole start the built binary (run.sh with --binary), --address and
+//   --admin-address moved to free loopback ports and --mirror-url to a local nginx with the same
+//   path; an object is fetched through the node, and its admin listener must say it is ready.
+//   Without --mirror-url the node mirrors its default, where nothing listens here: it must start
+//   and answer.
 // - scripts/cluster.sh starts for real with --binary, a private --dir and the local origin (with
 //   only --dry-run when etcd is missing); an object is fetched through every node, then SIGTERM
 //   must stop all it started.
@@ -16,11 +17,12 @@
 // Checked more lightly, since they cannot run here:
 // - bench/run.sh (minutes): it is executable and casserole_bench --help lists its options.
 // - scripts/test.sh (the whole suite), scripts/build.sh and scripts/setup.sh (they build in
-//   build/ and install packages): they are executable and bash parses them.
+//   build/ and install packages), and the scripts of deploy/ (they run in the image; the
+//   Healthcheck and Entrypoint tests run them): they are executable and bash parses them.
 // - docker compose -f FILE ... --scale SERVICE=N: FILE exists and has SERVICE.
 // - kubectl apply -k DIR: DIR has a kustomization.yaml.
 // An inline code span that names a file of the checkout (deploy/Dockerfile) must name one that
-// exists.
+// exists, and README.md's table of options must say what `casserole --help` says.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -30,10 +32,12 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "deploy/deploy_files.hpp"
 #include "deploy/script_runs.hpp"
@@ -219,9 +223,13 @@ class ReadmeCommands : public ::testing::Test {
     argv.resize(first_option);
     const auto origin = with_local_origin(options);
     const std::uint16_t port = free_port();
-    if (!replace_option(options, "--address",
-                        [&](const std::string&) { return "127.0.0.1:" + std::to_string(port); })) {
-      options.push_back("--address=127.0.0.1:" + std::to_string(port));
+    const std::uint16_t admin_port = free_port();
+    for (const auto& [option, listener] :
+         {std::pair{"--address", port}, std::pair{"--admin-address", admin_port}}) {
+      const std::string address = "127.0.0.1:" + std::to_string(listener);
+      if (!replace_option(options, option, [&](const std::string&) { return address; })) {
+        options.push_back(std::string(option) + "=" + address);
+      }
     }
     argv.insert(argv.end(), options.begin(), options.end());
     Process node = run(argv);
@@ -234,6 +242,8 @@ class ReadmeCommands : public ::testing::Test {
     } else {
       EXPECT_NE(response.status, 0) << response.error << "\n" << node.log();
     }
+    const auto ready = http_get("http://127.0.0.1:" + std::to_string(admin_port) + "/readyz");
+    EXPECT_EQ(ready.status, 200) << ready.body << "\n" << node.log();
     ASSERT_EQ(::kill(node.pid(), SIGTERM), 0);
     EXPECT_EQ(node.wait_exit(30s), 0) << node.log();
   }
@@ -324,7 +334,7 @@ class ReadmeCommands : public ::testing::Test {
     }
     if (program == "bench/run.sh") return check_bench(written);
     if (program == "scripts/test.sh" || program == "scripts/build.sh" ||
-        program == "scripts/setup.sh") {
+        program == "scripts/setup.sh" || program.starts_with("deploy/")) {
       return expect_runnable_script(program);
     }
     if (program == "docker") return check_docker(written);
@@ -365,6 +375,48 @@ TEST(ReadmeFiles, Exist) {
       }
       EXPECT_TRUE(std::filesystem::exists(source_path(span))) << file << " names " << span;
     }
+  }
+}
+
+TEST(ReadmeFiles, OptionsTableSaysWhatHelpSays) {
+  // "  --max-memory-usage=SIZE  (CASSEROLE_MAX_MEMORY_USAGE, default 100M)"
+  static const std::regex help_line(
+      R"(^  --([a-z0-9-]+)\S*\s+\((CASSEROLE_[A-Z0-9_]+), default (.*)\)$)");
+  // "| `--address=HOST:PORT` | `CASSEROLE_ADDRESS` | `localhost:8080` | Address ... |", where a
+  // cell may hold an escaped \|.
+  static const std::regex row(
+      R"(^\| `--([a-z0-9-]+)(?:[^|\\]|\\.)*\| `(CASSEROLE_[A-Z0-9_]+)` \| ((?:[^|\\]|\\.)*) \|)");
+  const auto [exit_code, help] = run_shell(std::string(CASSEROLE_BINARY) + " --help");
+  ASSERT_EQ(exit_code, 0) << help;
+  std::map<std::string, std::pair<std::string, std::string>> options;  // flag: variable, default
+  std::istringstream help_lines(help);
+  for (std::string line; std::getline(help_lines, line);) {
+    std::smatch match;
+    if (std::regex_match(line, match, help_line)) options[match[1]] = {match[2], match[3]};
+  }
+  ASSERT_FALSE(options.empty()) << help;
+  std::set<std::string> listed;
+  std::istringstream readme(read_text(source_path("README.md")));
+  for (std::string line; std::getline(readme, line);) {
+    std::smatch match;
+    if (!std::regex_search(line, match, row)) continue;
+    const std::string flag = match[1];
+    listed.insert(flag);
+    const auto option = options.find(flag);
+    if (option == options.end()) {
+      ADD_FAILURE() << "README.md lists --" << flag << ", which casserole --help does not";
+      continue;
+    }
+    const auto& [variable, fallback] = option->second;
+    EXPECT_EQ(match[2], variable) << "README.md, --" << flag;
+    // The default in code, or "none" followed by what it means.
+    const std::string cell = match[3];
+    EXPECT_TRUE(cell.starts_with("`" + fallback + "`") ||
+                (fallback == "none" && cell.starts_with("none")))
+        << "README.md, --" << flag << ": default " << cell << ", but --help says " << fallback;
+  }
+  for (const auto& [flag, option] : options) {
+    EXPECT_TRUE(listed.contains(flag)) << "README.md's table of options lacks --" << flag;
   }
 }
 

@@ -1,5 +1,7 @@
 #include "support/casserole_node.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -22,7 +24,18 @@ std::vector<std::string> command(std::vector<std::string> flags) {
 CasseroleNode::CasseroleNode(std::vector<std::string> flags, Environment env)
     : flags_(std::move(flags)), env_(std::move(env)), port_(free_port()) {
   flags_.insert(flags_.begin(), "--address=127.0.0.1:" + std::to_string(port_));
+  const bool admin_given = std::any_of(flags_.begin(), flags_.end(), [](const std::string& flag) {
+    return flag.starts_with("--admin-address");
+  });
+  if (!admin_given) {
+    admin_port_ = free_port();
+    flags_.push_back("--admin-address=127.0.0.1:" + std::to_string(admin_port_));
+  }
   start();
+}
+
+std::string CasseroleNode::admin_url() const {
+  return "http://127.0.0.1:" + std::to_string(admin_port_);
 }
 
 std::string CasseroleNode::url() const {

@@ -1,7 +1,8 @@
 // One Casserole process under test, listening on its own loopback port.
 //
 // The node runs `casserole --address=127.0.0.1:<port> <flags...>` in its own directory (so the
-// default ./data disk cache is private to it), with the test's environment plus `env`, and its
+// default ./data disk cache is private to it), with its admin listener on another free port
+// unless `flags` name one, with the test's environment plus `env`, and its
 // output in a log file there. Construction and restart() throw, quoting the log, if the node
 // exits or does not listen within the timeout. The destructor stops the node.
 #pragma once
@@ -27,6 +28,9 @@ class CasseroleNode {
 
   std::uint16_t port() const { return port_; }
   std::string url() const;  // http://127.0.0.1:port, no trailing slash
+  // The admin listener, at a free port of its own unless `flags` named one (then 0 and unknown).
+  std::uint16_t admin_port() const { return admin_port_; }
+  std::string admin_url() const;
   Process& process() { return *process_; }
   std::string log() const;
   const std::filesystem::path& dir() const { return dir_.path(); }
@@ -49,6 +53,7 @@ class CasseroleNode {
   std::vector<std::string> flags_;
   Environment env_;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
   std::optional<Process> process_;
 };
 
