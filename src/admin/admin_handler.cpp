@@ -59,7 +59,8 @@ boost::asio::awaitable<void> AdminHandler::handle(server::Exchange& exchange) {
     const upstream::HeaderList allowed{{"Allow", "GET, HEAD"}};
     co_return co_await exchange.send_error(405, "the admin listener only reads here", allowed);
   }
-  const std::string_view path = exchange.target().substr(0, exchange.target().find('?'));
+  const std::string_view target = exchange.target();
+  const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/metrics") {
     co_return co_await send(exchange, 200, kMetricsContentType, render_metrics(node_));
   }

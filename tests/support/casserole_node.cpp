@@ -53,7 +53,11 @@ void CasseroleNode::restart() {
 
 void CasseroleNode::start() {
   process_.emplace(command(flags_), dir_.path() / "casserole.log", env_, dir_.path());
-  if (process_->wait_until_listening(port_, kStartTimeout)) return;
+  // The admin listener opens just after the client one; a test may ask it first thing.
+  if (process_->wait_until_listening(port_, kStartTimeout) &&
+      (admin_port_ == 0 || process_->wait_until_listening(admin_port_, kStartTimeout))) {
+    return;
+  }
   const auto exit_code = process_->wait_exit(std::chrono::milliseconds(0));
   process_->stop();
   throw std::runtime_error(
